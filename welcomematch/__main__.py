@@ -1,0 +1,3 @@
+from welcomematch.cli import run
+
+run()
