@@ -138,6 +138,15 @@ def postcodes_load_file(*, path: Path) -> int:
         return postcodes_load(lines=handle)
 
 
+#: The demo's postcode subset (Almere, Den Haag, Haarlem, Rotterdam), © GeoNames, CC BY 4.0.
+BUNDLED_DEMO_POSTCODES = Path(__file__).resolve().parent / "data" / "geonames-nl-demo.txt"
+
+
+def postcodes_load_bundled_demo() -> int:
+    """Load the postcode subset shipped in the package for the demo; returns rows loaded."""
+    return postcodes_load_file(path=BUNDLED_DEMO_POSTCODES)
+
+
 def _check(instance: Any) -> None:
     instance.full_clean()
 
