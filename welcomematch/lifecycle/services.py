@@ -225,6 +225,7 @@ def checkin_record(
     notes: str = "",
 ) -> CheckIn:
     """Record a monthly check-in."""
+    match = _locked(match)
     _open(match)
     checkin = CheckIn(
         match=match,
@@ -257,6 +258,7 @@ def goal_add(
     target_date: date | None = None,
 ) -> JointGoal:
     """Add a joint goal the group and household agreed on."""
+    match = _locked(match)
     _open(match)
     if not Category.objects.filter(kind=CategoryKind.GOAL, code=goal).exists():
         raise ValidationError({"goal": ERR_GOAL.format(code=goal)})
