@@ -1,0 +1,76 @@
+"""Users with a programme role, and the append-only audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Administrator")
+    COORDINATOR = "coordinator", _("Coordinator")
+    AMBASSADOR = "ambassador", _("Cultural ambassador")
+    RESEARCHER = "researcher", _("Researcher")
+
+
+class User(AbstractUser):
+    """A person who logs in; what they may see follows from their role."""
+
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.COORDINATOR
+    )
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        verbose_name=_("programme"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="users",
+    )
+
+    @property
+    def sees_sensitive_data(self) -> bool:
+        """Health, trauma, vulnerability and origin are for administrators and coordinators."""
+        return self.is_superuser or self.role in {Role.ADMINISTRATOR, Role.COORDINATOR}
+
+    @property
+    def manages_programme(self) -> bool:
+        return self.is_superuser or self.role in {Role.ADMINISTRATOR, Role.COORDINATOR}
+
+
+class AuditEvent(models.Model):
+    """One append-only row per change to a match, a round or another audited record."""
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("what"), max_length=64, db_index=True)
+    object_type = models.CharField(_("record type"), max_length=64, db_index=True)
+    object_id = models.CharField(_("record id"), max_length=64, db_index=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("Audit events are append-only and cannot be deleted.")

@@ -1,0 +1,45 @@
+"""Who may open what: role checks shared by every app's views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from welcomematch.accounts.models import Role
+
+#: Roles that manage the programme and may see sensitive data (health, trauma, origin).
+MANAGERS = frozenset({Role.ADMINISTRATOR, Role.COORDINATOR})
+#: Roles that may read participant records at all (ambassadors only their own matches).
+STAFF = frozenset({Role.ADMINISTRATOR, Role.COORDINATOR, Role.AMBASSADOR})
+#: Roles that may read pseudonymised aggregates and research exports.
+RESEARCH = frozenset({Role.ADMINISTRATOR, Role.COORDINATOR, Role.RESEARCHER})
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def has_role(user: Any, roles: frozenset[Role]) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser or user.role in roles)
+
+
+def role_required(roles: frozenset[Role]) -> Callable[[View], View]:
+    """Send anonymous visitors to the login page; answer 403 to logged-in users without the role."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_role(request.user, roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LifecycleConfig(AppConfig):
+    name = "welcomematch.lifecycle"
+    label = "lifecycle"
+    verbose_name = _("Match lifecycle")

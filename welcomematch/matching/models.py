@@ -1,0 +1,152 @@
+"""Matching rounds: parameters, seed, the frozen input and result, and the proposed pairs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RoundStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PROPOSED = "proposed", _("Proposed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Mechanism(models.TextChoices):
+    OPTIMAL = "optimal", _("Optimal (most pairs, best preferences, shortest distances)")
+    STABLE = "stable", _("Stable (groups propose)")
+
+
+class MatchingRound(models.Model):
+    """One run of the matching engine over the groups and households ready to match."""
+
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.PROTECT,
+        related_name="rounds",
+    )
+    city = models.ForeignKey(
+        "programmes.City",
+        verbose_name=_("city"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rounds",
+        help_text=_("Leave empty to match across all cities of the programme."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RoundStatus.choices, default=RoundStatus.DRAFT
+    )
+    max_distance_km = models.FloatField(
+        _("maximum distance (km)"), default=5.0, validators=[MinValueValidator(0.1)]
+    )
+    mechanism = models.CharField(
+        _("mechanism"), max_length=16, choices=Mechanism.choices, default=Mechanism.OPTIMAL
+    )
+    control_arm = models.BooleanField(
+        _("randomised control"),
+        default=True,
+        help_text=_(
+            "Two feasible households per group: a fair coin makes one the match, one the control."
+        ),
+    )
+    seed = models.BigIntegerField(_("lottery seed"))
+    engine_version = models.CharField(_("engine version"), max_length=64, blank=True)
+    round_file = models.JSONField(_("round file (input)"), null=True, blank=True)
+    result_file = models.JSONField(_("result file"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    run_at = models.DateTimeField(_("run"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = _("matching round")
+        verbose_name_plural = _("matching rounds")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProposalRole(models.TextChoices):
+    MATCH = "match", _("Match (treatment)")
+    CONTROL = "control", _("Control")
+
+
+class Proposal(models.Model):
+    """A pair the engine assigned in a round, with its explanation."""
+
+    round = models.ForeignKey(
+        MatchingRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="proposals"
+    )
+    group = models.ForeignKey(
+        "intake.WelcomeGroup",
+        verbose_name=_("group"),
+        on_delete=models.PROTECT,
+        related_name="proposals",
+    )
+    household = models.ForeignKey(
+        "intake.Household",
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="proposals",
+    )
+    role = models.CharField(_("role"), max_length=16, choices=ProposalRole.choices)
+    distance_km = models.FloatField(_("distance (km)"))
+    group_rank = models.PositiveSmallIntegerField(_("rank in the group's preferences"))
+    household_rank = models.PositiveSmallIntegerField(_("rank in the household's preferences"))
+
+    class Meta:
+        ordering = ("round", "group__reference", "role")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("round", "household"), name="proposal_household_once_per_round"
+            )
+        ]
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+
+    def __str__(self) -> str:
+        return f"{self.group.reference} – {self.household.reference} ({self.role})"
+
+
+class UnmatchedEntry(models.Model):
+    """A participant left without a partner in a round, with the reason code."""
+
+    class Side(models.TextChoices):
+        GROUP = "group", _("Group")
+        HOUSEHOLD = "household", _("Household")
+
+    round = models.ForeignKey(
+        MatchingRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="unmatched"
+    )
+    side = models.CharField(_("side"), max_length=16, choices=Side.choices)
+    group = models.ForeignKey(
+        "intake.WelcomeGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    household = models.ForeignKey(
+        "intake.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=32)
+    eligible_partners = models.PositiveIntegerField(_("eligible partners"))
+
+    class Meta:
+        ordering = ("round", "side", "id")
+        verbose_name = _("unmatched participant")
+        verbose_name_plural = _("unmatched participants")
+
+    def __str__(self) -> str:
+        who = self.group if self.group_id else self.household
+        return f"{who}: {self.reason}"
