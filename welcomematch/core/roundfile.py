@@ -141,7 +141,7 @@ def _integer(value: Any, record: str, field: str, minimum: int = 0) -> int:
     # bool is a subclass of int in Python; the contract's integers are not booleans.
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         _fail(record, field, f"must be an integer >= {minimum}, got {_show(value)}")
-    return value
+    return int(value)
 
 
 def _number(value: Any, record: str, field: str, low: float, high: float) -> float:
