@@ -121,7 +121,7 @@ def test_eligible_but_not_chosen_shows_who_took_the_partners() -> None:
     assert e.household_role is Role.MATCH
     assert (e.group_rank, e.household_rank) == (1, 1)  # neither ranks the other's type
     assert "G2 was matched with H6" in e.message and "H1 was matched with G1" in e.message
-    assert "not ranked" in e.message
+    assert "ranks couple not at all" in e.message
 
 
 def test_unknown_ids_are_input_errors_naming_the_id() -> None:

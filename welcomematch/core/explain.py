@@ -81,17 +81,24 @@ def _ordinal(n: int) -> str:
 
 
 def _choice(rank: int, length: int) -> str:
-    return f"{_ordinal(rank + 1)} choice" if rank < length else "not ranked"
+    return f"as its {_ordinal(rank + 1)} choice" if rank < length else "not at all"
 
 
 def _km(value: float) -> str:
     return f"{value:.2f} km"
 
 
-def _describe(pair: Pair) -> str:
+def _describe(round_: Round, pair: Pair) -> str:
+    """Distance and both preferences of an assigned pair, in words."""
+    g = next((x for x in round_.groups if x.id == pair.group), None)
+    h = next((x for x in round_.households if x.id == pair.household), None)
+    if g is None or h is None:
+        raise InvalidInput(
+            f"pair {pair.group}/{pair.household} is not in the round", record="result"
+        )
     return (
-        f"{_km(pair.distance_km)}; {pair.group}'s rank {pair.group_rank}, "
-        f"{pair.household}'s rank {pair.household_rank}"
+        f"{_km(pair.distance_km)}; {g.id} ranks {h.type} {_choice(pair.group_rank, len(g.ranking))}"
+        f", {h.id} ranks {g.type} {_choice(pair.household_rank, len(h.ranking))}"
     )
 
 
@@ -133,9 +140,8 @@ def why_not(round: Round, result: Result, group_id: str, household_id: str) -> P
         role = Role.CONTROL if household_pair else None
 
     pair_words = (
-        f"{_km(distance)} apart; {g.id} ranks {h.id}'s type ({h.type}) "
-        f"{_choice(g_rank, len(g.ranking))}, {h.id} ranks {g.id}'s type ({g.type}) "
-        f"{_choice(h_rank, len(h.ranking))}"
+        f"{_km(distance)} apart; {g.id} ranks {h.type} {_choice(g_rank, len(g.ranking))}, "
+        f"{h.id} ranks {g.type} {_choice(h_rank, len(h.ranking))}"
     )
     if group_match is not None and group_match.household == h.id:
         verdict = PairVerdict.MATCHED
@@ -173,18 +179,18 @@ def why_not(round: Round, result: Result, group_id: str, household_id: str) -> P
         if group_match is None:
             g_words = f"{g.id} was not matched"
         else:
-            g_words = f"{g.id} was matched with {group_match.household} ({_describe(group_match)})"
+            g_words = (
+                f"{g.id} was matched with {group_match.household} ({_describe(round, group_match)})"
+            )
         if household_pair is None:
             h_words = f"{h.id} was not assigned"
         elif role is Role.CONTROL:
             h_words = (
                 f"{h.id} was assigned to {household_pair.group} and became its control "
-                f"household ({_describe(household_pair)})"
+                f"household ({_describe(round, household_pair)})"
             )
         else:
-            h_words = (
-                f"{h.id} was matched with {household_pair.group} ({_describe(household_pair)})"
-            )
+            h_words = f"{h.id} was matched with {household_pair.group} ({_describe(round, household_pair)})"
         why = (
             "the chosen pairs serve the whole round better: first more matches, then better "
             "fitting preferences, then shorter distances; ties are drawn by lottery"
