@@ -310,15 +310,8 @@ def _scalar(value: object) -> str:
 
 
 def _inline(obj: Mapping[str, object]) -> str:
-    """One JSON object on one line, keys in the mapping's order."""
-    parts = []
-    for key, value in obj.items():
-        if isinstance(value, list | tuple):
-            text = "[" + ", ".join(_scalar(v) for v in value) + "]"
-        else:
-            text = _scalar(value)
-        parts.append(f"{_scalar(key)}: {text}")
-    return "{" + ", ".join(parts) + "}"
+    """One JSON object on one line, keys in the mapping's order (``{"a": 1, "b": [1, 2]}``)."""
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
 
 
 def _document(sections: Mapping[str, object]) -> str:
