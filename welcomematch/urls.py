@@ -9,5 +9,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("rounds/", include("welcomematch.matching.urls")),
+    path("matches/", include("welcomematch.lifecycle.urls")),
+    path("trial/", include("welcomematch.trial.urls")),
     path("", include("welcomematch.web.urls")),
 ]

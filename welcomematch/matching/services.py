@@ -17,6 +17,7 @@ from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record
 from welcomematch.core import engine, roundfile
 from welcomematch.core.errors import CoreError, InvalidInput
+from welcomematch.core.explain import PairExplanation, why_not
 from welcomematch.core.model import Group, Household, Mechanism, Parameters, Result, Round
 from welcomematch.intake.models import Household as HouseholdRow
 from welcomematch.intake.models import WelcomeGroup
@@ -357,3 +358,18 @@ def export_round_file(*, round: MatchingRound) -> str:
 
 def export_result_file(*, round: MatchingRound) -> str:
     return roundfile.dumps_result(round_core_result(round=round))
+
+
+def round_explain_pair(
+    *, round: MatchingRound, group_reference: str, household_reference: str
+) -> PairExplanation:
+    """Why (not) this pair: the core's explanation over the round's stored files. Read-only."""
+    try:
+        return why_not(
+            round_core_input(round=round),
+            round_core_result(round=round),
+            group_reference,
+            household_reference,
+        )
+    except InvalidInput as error:
+        raise ValidationError(ERR_ENGINE_INPUT.format(message=error)) from error

@@ -1,0 +1,81 @@
+"""Forms for matching rounds: they parse input; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from welcomematch.matching.models import Mechanism
+from welcomematch.programmes.models import City, Programme
+
+
+class RoundCreateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    city = forms.ModelChoiceField(
+        label=_("City"),
+        queryset=City.objects.none(),
+        required=False,
+        empty_label=_("All cities"),
+        help_text=_("Match only within one city, or across all cities of the programme."),
+    )
+    max_distance_km = forms.FloatField(
+        label=_("Maximum distance (km)"),
+        min_value=0.1,
+        help_text=_("Group and household must live at most this far apart."),
+    )
+    mechanism = forms.ChoiceField(
+        label=_("Mechanism"), choices=Mechanism.choices, initial=Mechanism.OPTIMAL
+    )
+    control_arm = forms.BooleanField(
+        label=_("Randomised control arm"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Where a group has two suitable households, a fair coin makes one the match and "
+            "the other the control household for the evaluation. Only with the optimal mechanism."
+        ),
+    )
+    seed = forms.IntegerField(
+        label=_("Lottery seed"),
+        required=False,
+        min_value=0,
+        max_value=2**62,
+        help_text=_(
+            "Leave empty to draw one. The same seed with the same participants gives the same "
+            "result, so anyone can check the round."
+        ),
+    )
+
+    def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        city_field = self.fields["city"]
+        assert isinstance(city_field, forms.ModelChoiceField)
+        city_field.queryset = City.objects.filter(programme=programme).order_by("name")
+        self.fields["max_distance_km"].initial = programme.max_distance_km
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the round cancelled?"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput,
+    )
+
+
+class WhyNotForm(forms.Form):
+    group = forms.ChoiceField(label=_("Group"))
+    household = forms.ChoiceField(label=_("Household"))
+
+    def __init__(
+        self,
+        *args: Any,
+        groups: list[tuple[str, str]],
+        households: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = groups  # type: ignore[attr-defined]
+        self.fields["household"].choices = households  # type: ignore[attr-defined]

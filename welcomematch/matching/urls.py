@@ -1,0 +1,16 @@
+from django.urls import path
+
+from welcomematch.matching import views
+
+app_name = "matching"
+
+urlpatterns = [
+    path("", views.round_list, name="round_list"),
+    path("new/", views.round_create, name="round_create"),
+    path("<int:pk>/", views.round_detail, name="round_detail"),
+    path("<int:pk>/run/", views.round_run, name="round_run"),
+    path("<int:pk>/confirm/", views.round_confirm, name="round_confirm"),
+    path("<int:pk>/cancel/", views.round_cancel, name="round_cancel"),
+    path("<int:pk>/input.json", views.round_download, {"kind": "input"}, name="round_input"),
+    path("<int:pk>/result.json", views.round_download, {"kind": "result"}, name="round_result"),
+]

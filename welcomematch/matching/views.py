@@ -1,0 +1,478 @@
+"""Pages for matching rounds (managers only): list, create, run, look at, confirm, cancel.
+
+Views parse input, check the role, and call one service; everything they show is read from the
+round's stored files and rows, so the page is what was run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from welcomematch.accounts.models import User
+from welcomematch.accounts.permissions import MANAGERS, role_required
+from welcomematch.core.explain import PairExplanation, PairVerdict
+from welcomematch.core.model import Mechanism as CoreMechanism
+from welcomematch.core.model import Round
+from welcomematch.intake.models import Household, WelcomeGroup
+from welcomematch.lifecycle.views import audit_rows
+from welcomematch.matching import selectors, services
+from welcomematch.matching.forms import CancelForm, RoundCreateForm, WhyNotForm
+from welcomematch.matching.models import MatchingRound, ProposalRole, RoundStatus, UnmatchedEntry
+from welcomematch.programmes.models import Programme
+
+#: Plain-language explanations of the unmatched reason codes (docs/round-format.md).
+GROUP_REASONS = {
+    "no_partner_in_range": gettext_lazy(
+        "No household ready to match lives within the maximum distance of this group."
+    ),
+    "vulnerability": gettext_lazy(
+        "Households live close enough, but each of them needs more support than this group "
+        "said it can give."
+    ),
+    "excluded": gettext_lazy(
+        "The only suitable households are excluded for this group (for example because an "
+        "earlier match between them ended)."
+    ),
+    "partners_taken": gettext_lazy(
+        "There were suitable households, but they were all matched with other groups so that "
+        "as many pairs as possible could be made."
+    ),
+}
+HOUSEHOLD_REASONS = {
+    "no_partner_in_range": gettext_lazy(
+        "No group ready to match lives within the maximum distance of this household."
+    ),
+    "vulnerability": gettext_lazy(
+        "Groups live close enough, but none of them said it can give the support this "
+        "household needs."
+    ),
+    "excluded": gettext_lazy(
+        "The only suitable groups are excluded for this household (for example because an "
+        "earlier match between them ended)."
+    ),
+    "partners_taken": gettext_lazy(
+        "There were suitable groups, but each of them was given another household so that as "
+        "many pairs as possible could be made."
+    ),
+}
+ORDINAL_CHOICES = (
+    gettext_lazy("1st choice"),
+    gettext_lazy("2nd choice"),
+    gettext_lazy("3rd choice"),
+    gettext_lazy("4th choice"),
+    gettext_lazy("5th choice"),
+    gettext_lazy("6th choice"),
+)
+
+
+def choice_words(rank: int, ranking_length: int) -> str:
+    """'1st choice' for rank 0; 'not ranked' when the type is absent from the ranking."""
+    if rank >= ranking_length:
+        return _("not ranked")
+    if rank < len(ORDINAL_CHOICES):
+        return str(ORDINAL_CHOICES[rank])
+    return _("choice %(number)d") % {"number": rank + 1}
+
+
+def km(value: float) -> str:
+    return _("%(distance)s km") % {"distance": number_format(value, 1)}
+
+
+def programme_of(request: HttpRequest) -> Programme:
+    """The programme the logged-in manager works for (the first one for a superuser without)."""
+    user = request.user
+    assert isinstance(user, User)
+    programme = user.programme or Programme.objects.order_by("pk").first()
+    if programme is None:
+        raise Http404(_("No programme has been set up yet."))
+    return programme
+
+
+def _rounds(request: HttpRequest) -> QuerySet[MatchingRound]:
+    return selectors.rounds_for(programme=programme_of(request))
+
+
+def _get_round(request: HttpRequest, pk: int) -> MatchingRound:
+    return get_object_or_404(_rounds(request), pk=pk)
+
+
+def _messages_from(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@dataclass(frozen=True)
+class PairRow:
+    group: WelcomeGroup
+    household: Household
+    distance: str
+    group_choice: str
+    household_choice: str
+    control: Household | None = None
+    control_distance: str = ""
+    control_group_choice: str = ""
+    control_household_choice: str = ""
+
+
+def _pair_rows(round: MatchingRound, core: Round) -> list[PairRow]:
+    ranking_length = {g.id: len(g.ranking) for g in core.groups}
+    ranking_length |= {h.id: len(h.ranking) for h in core.households}
+    proposals = list(round.proposals.select_related("group", "household"))
+    controls = {p.group_id: p for p in proposals if p.role == ProposalRole.CONTROL}
+    rows = []
+    for p in proposals:
+        if p.role != ProposalRole.MATCH:
+            continue
+        c = controls.get(p.group_id)
+        rows.append(
+            PairRow(
+                group=p.group,
+                household=p.household,
+                distance=km(p.distance_km),
+                group_choice=choice_words(p.group_rank, ranking_length[p.group.reference]),
+                household_choice=choice_words(
+                    p.household_rank, ranking_length[p.household.reference]
+                ),
+                control=c.household if c else None,
+                control_distance=km(c.distance_km) if c else "",
+                control_group_choice=choice_words(c.group_rank, ranking_length[c.group.reference])
+                if c
+                else "",
+                control_household_choice=choice_words(
+                    c.household_rank, ranking_length[c.household.reference]
+                )
+                if c
+                else "",
+            )
+        )
+    return rows
+
+
+def _unmatched_rows(round: MatchingRound) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    groups, households = [], []
+    for entry in round.unmatched.select_related("group", "household"):
+        if entry.side == UnmatchedEntry.Side.GROUP:
+            groups.append(
+                {
+                    "who": entry.group,
+                    "reason": entry.reason,
+                    "explanation": GROUP_REASONS.get(entry.reason, entry.reason),
+                    "eligible": entry.eligible_partners,
+                }
+            )
+        else:
+            households.append(
+                {
+                    "who": entry.household,
+                    "reason": entry.reason,
+                    "explanation": HOUSEHOLD_REASONS.get(entry.reason, entry.reason),
+                    "eligible": entry.eligible_partners,
+                }
+            )
+    return groups, households
+
+
+def explanation_sentences(explanation: PairExplanation, names: dict[str, str]) -> list[str]:
+    """The core's answer for one pair, as sentences a coordinator can pass on."""
+    e = explanation
+    g = names.get(e.group, e.group)
+    h = names.get(e.household, e.household)
+    g_choice = choice_words(e.group_rank, e.group_ranking_length)
+    h_choice = choice_words(e.household_rank, e.household_ranking_length)
+    about_pair = _(
+        "They live %(distance)s apart. The group ranks this kind of household as its "
+        "%(group_choice)s, the household ranks this kind of group as its %(household_choice)s."
+    ) % {"distance": km(e.distance_km), "group_choice": g_choice, "household_choice": h_choice}
+    if e.verdict == PairVerdict.MATCHED:
+        return [
+            _("%(group)s and %(household)s are matched.") % {"group": g, "household": h},
+            about_pair,
+        ]
+    if e.verdict == PairVerdict.CONTROL:
+        partner = e.group_match.household if e.group_match else ""
+        return [
+            _(
+                "%(household)s is the control household of %(group)s. Both %(household)s and "
+                "%(partner)s suited the group; the lottery's fair coin made %(partner)s the "
+                "match. A control household stays in the control group for the evaluation."
+            )
+            % {"group": g, "household": h, "partner": names.get(partner, partner)},
+            about_pair,
+        ]
+    if e.verdict == PairVerdict.OUT_OF_RANGE:
+        return [
+            _(
+                "%(group)s and %(household)s live %(distance)s apart: %(over)s more than the "
+                "maximum of %(limit)s in this round, so they cannot be paired."
+            )
+            % {
+                "group": g,
+                "household": h,
+                "distance": km(e.distance_km),
+                "over": km(e.over_limit_km),
+                "limit": km(e.max_distance_km),
+            }
+        ]
+    if e.verdict == PairVerdict.VULNERABILITY:
+        return [
+            _(
+                "%(household)s needs more support (level %(vulnerability)d) than %(group)s said "
+                "it can give (level %(capacity)d), so they cannot be paired."
+            )
+            % {"group": g, "household": h, "vulnerability": e.vulnerability, "capacity": e.capacity}
+        ]
+    if e.verdict == PairVerdict.EXCLUDED:
+        return [
+            _(
+                "This pair is excluded (for example because an earlier match between them "
+                "ended), so they cannot be paired."
+            )
+        ]
+    # Not chosen: eligible, but each was given to others.
+    sentences = [
+        _("%(group)s and %(household)s could have been paired.") % {"group": g, "household": h},
+        about_pair,
+    ]
+    if e.group_match is None:
+        sentences.append(_("The group was not matched.") % {})
+    else:
+        other = e.group_match.household
+        sentences.append(
+            _("The group was matched with %(other)s (%(distance)s, the group's %(choice)s).")
+            % {
+                "other": names.get(other, other),
+                "distance": km(e.group_match.distance_km),
+                "choice": choice_words(e.group_match.group_rank, e.group_ranking_length),
+            }
+        )
+    if e.household_pair is None:
+        sentences.append(_("The household was not given to any group.") % {})
+    else:
+        other = e.household_pair.group
+        text = (
+            _("The household became the control household of %(other)s (%(distance)s).")
+            if e.household_role == "control"
+            else _("The household was matched with %(other)s (%(distance)s).")
+        )
+        sentences.append(
+            text % {"other": names.get(other, other), "distance": km(e.household_pair.distance_km)}
+        )
+    sentences.append(
+        _(
+            "The chosen pairs serve the whole round better: first as many pairs as possible, "
+            "then preferences that fit better, then shorter distances; exact ties are drawn "
+            "by lottery."
+        )
+        if e.mechanism == CoreMechanism.OPTIMAL
+        else _(
+            "In the stable mechanism groups propose in order of preference; the group and the "
+            "household got partners they rank at least as high."
+        )
+    )
+    return sentences
+
+
+def _why_not(
+    request: HttpRequest, round: MatchingRound, core: Round
+) -> tuple[WhyNotForm, list[str]]:
+    groups = dict(
+        WelcomeGroup.objects.filter(reference__in=[g.id for g in core.groups]).values_list(
+            "reference", "name"
+        )
+    )
+    households = dict(
+        Household.objects.filter(reference__in=[h.id for h in core.households]).values_list(
+            "reference", "contact_name"
+        )
+    )
+    form = WhyNotForm(
+        request.GET if "group" in request.GET else None,
+        groups=[(g.id, f"{g.id} {groups.get(g.id, '')}".strip()) for g in core.groups],
+        households=[(h.id, f"{h.id} {households.get(h.id, '')}".strip()) for h in core.households],
+    )
+    sentences: list[str] = []
+    if form.is_bound and form.is_valid():
+        try:
+            explanation = services.round_explain_pair(
+                round=round,
+                group_reference=form.cleaned_data["group"],
+                household_reference=form.cleaned_data["household"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            names = {ref: f"{ref} ({name})" for ref, name in groups.items()}
+            names |= {ref: f"{ref} ({name})" for ref, name in households.items()}
+            sentences = explanation_sentences(explanation, names)
+    return form, sentences
+
+
+@require_GET
+@role_required(MANAGERS)
+def round_list(request: HttpRequest) -> HttpResponse:
+    rounds = _rounds(request).annotate(
+        n_matches=Count("proposals", filter=Q(proposals__role=ProposalRole.MATCH)),
+        n_controls=Count("proposals", filter=Q(proposals__role=ProposalRole.CONTROL)),
+    )
+    return render(request, "matching/round_list.html", {"rounds": rounds})
+
+
+def _readiness(programme: Programme) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [
+        {
+            "city": city,
+            "groups": selectors.groups_ready(programme=programme, city=city).count(),
+            "households": selectors.households_ready(programme=programme, city=city).count(),
+        }
+        for city in programme.cities.order_by("name")
+    ]
+    rows.append(
+        {
+            "city": None,
+            "groups": sum(r["groups"] for r in rows),
+            "households": sum(r["households"] for r in rows),
+        }
+    )
+    return rows
+
+
+@role_required(MANAGERS)
+def round_create(request: HttpRequest) -> HttpResponse:
+    programme = programme_of(request)
+    form = RoundCreateForm(request.POST or None, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            new_round = services.round_create(
+                programme=programme,
+                name=data["name"],
+                actor=request.user,  # type: ignore[arg-type]
+                city=data["city"],
+                max_distance_km=data["max_distance_km"],
+                mechanism=data["mechanism"],
+                control_arm=data["control_arm"],
+                seed=data["seed"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Round created with lottery seed %(seed)d. Check who will go in, then run it.")
+                % {"seed": new_round.seed},
+            )
+            return redirect("matching:round_detail", pk=new_round.pk)
+    return render(
+        request,
+        "matching/round_form.html",
+        {"form": form, "readiness": _readiness(programme), "programme": programme},
+    )
+
+
+@require_GET
+@role_required(MANAGERS)
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    round = _get_round(request, pk)
+    context: dict[str, Any] = {
+        "round": round,
+        "audit": audit_rows(round),
+        "can_run": RoundStatus.PROPOSED in services.ROUND_TRANSITIONS[round.status],
+        "can_confirm": RoundStatus.CONFIRMED in services.ROUND_TRANSITIONS[round.status],
+        "can_cancel": RoundStatus.CANCELLED in services.ROUND_TRANSITIONS[round.status],
+        "cancel_form": CancelForm(),
+    }
+    if round.status == RoundStatus.DRAFT:
+        context["ready_groups"] = selectors.groups_ready(
+            programme=round.programme, city=round.city
+        ).select_related("city")
+        context["ready_households"] = selectors.households_ready(
+            programme=round.programme, city=round.city
+        ).select_related("city")
+    if round.round_file is not None and round.result_file is not None:
+        core = services.round_core_input(round=round)
+        context["summary"] = round.result_file["summary"]
+        context["pairs"] = _pair_rows(round, core)
+        context["unmatched_groups"], context["unmatched_households"] = _unmatched_rows(round)
+        context["why_form"], context["why_sentences"] = _why_not(request, round, core)
+    return render(request, "matching/round_detail.html", context)
+
+
+@require_POST
+@role_required(MANAGERS)
+def round_run(request: HttpRequest, pk: int) -> HttpResponse:
+    round = _get_round(request, pk)
+    try:
+        services.round_run(round=round, actor=request.user)  # type: ignore[arg-type]
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("The round ran. Check the proposed pairs below."))
+    return redirect("matching:round_detail", pk=round.pk)
+
+
+@role_required(MANAGERS)
+def round_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    round = _get_round(request, pk)
+    if request.method == "POST":
+        try:
+            services.round_confirm(round=round, actor=request.user)  # type: ignore[arg-type]
+        except ValidationError as error:
+            _messages_from(request, error)
+        else:
+            messages.success(
+                request, _("The round is confirmed: the matches and control assignments exist.")
+            )
+        return redirect("matching:round_detail", pk=round.pk)
+    if RoundStatus.CONFIRMED not in services.ROUND_TRANSITIONS[round.status]:
+        messages.error(request, _("Only a proposed round can be confirmed."))
+        return redirect("matching:round_detail", pk=round.pk)
+    return render(
+        request,
+        "matching/round_confirm.html",
+        {
+            "round": round,
+            "matches": round.proposals.filter(role=ProposalRole.MATCH).count(),
+            "controls": round.proposals.filter(role=ProposalRole.CONTROL).count(),
+        },
+    )
+
+
+@require_POST
+@role_required(MANAGERS)
+def round_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    round = _get_round(request, pk)
+    form = CancelForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.round_cancel(round=round, actor=request.user, reason=reason)  # type: ignore[arg-type]
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("The round is cancelled. Nobody was matched by it."))
+    return redirect("matching:round_detail", pk=round.pk)
+
+
+@require_GET
+@role_required(MANAGERS)
+def round_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    round = _get_round(request, pk)
+    if round.round_file is None or round.result_file is None:
+        raise Http404(_("This round has not run yet."))
+    if kind == "input":
+        body = services.export_round_file(round=round)
+    else:
+        body = services.export_result_file(round=round)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="round-{round.pk}-{kind}.json"'
+    return response

@@ -1,0 +1,114 @@
+"""Read-only views of the randomised control arm: treatment and control, side by side."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+
+from welcomematch.intake.models import Household
+from welcomematch.lifecycle.models import Match
+from welcomematch.matching.models import MatchingRound, RoundStatus
+from welcomematch.programmes.models import Programme
+from welcomematch.trial.models import ControlAssignment
+
+
+def trial_rounds(*, programme: Programme | None) -> QuerySet[MatchingRound]:
+    """Confirmed rounds that ran with the randomised control arm, oldest first."""
+    qs = MatchingRound.objects.filter(status=RoundStatus.CONFIRMED, control_arm=True)
+    if programme is not None:
+        qs = qs.filter(programme=programme)
+    return qs.select_related("city").order_by("confirmed_at", "id")
+
+
+@dataclass(frozen=True)
+class CoinRow:
+    """One group of a round: the household the coin made the match, and the control (if any)."""
+
+    group_reference: str
+    group_name: str
+    treatment: str
+    control: str | None
+
+
+@dataclass
+class RoundArms:
+    round: MatchingRound
+    rows: list[CoinRow] = field(default_factory=list)
+
+    @property
+    def treatment_count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def control_count(self) -> int:
+        return sum(1 for r in self.rows if r.control)
+
+
+def arms_per_round(*, rounds: QuerySet[MatchingRound]) -> list[RoundArms]:
+    result = []
+    for rnd in rounds:
+        controls = {
+            c.group_id: c.household.reference
+            for c in ControlAssignment.objects.filter(round=rnd).select_related("household")
+        }
+        arms = RoundArms(round=rnd)
+        for match in (
+            Match.objects.filter(round=rnd)
+            .select_related("group", "household")
+            .order_by("group__reference")
+        ):
+            arms.rows.append(
+                CoinRow(
+                    group_reference=match.group.reference,
+                    group_name=match.group.name,
+                    treatment=match.household.reference,
+                    control=controls.get(match.group_id),
+                )
+            )
+        result.append(arms)
+    return result
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Counts of treatment and control households for one value (a city, a type, a level)."""
+
+    key: str
+    treatment: int
+    control: int
+
+
+def _tally(treatment: Counter[str], control: Counter[str]) -> list[Tally]:
+    keys = sorted(set(treatment) | set(control))
+    return [Tally(key=k, treatment=treatment[k], control=control[k]) for k in keys]
+
+
+def arm_households(
+    *, rounds: QuerySet[MatchingRound]
+) -> tuple[QuerySet[Household], QuerySet[Household]]:
+    """The treatment households (matched by these rounds) and the control households."""
+    treatment = Household.objects.filter(matches__round__in=rounds).distinct()
+    control = Household.objects.filter(control_assignment__round__in=rounds)
+    return treatment, control
+
+
+def aggregates(*, rounds: QuerySet[MatchingRound]) -> dict[str, list[Tally]]:
+    """Per city, per household type and per vulnerability level: only counts, no records."""
+    treatment, control = arm_households(rounds=rounds)
+    treatment_rows = list(treatment.select_related("city"))
+    control_rows = list(control.select_related("city"))
+    return {
+        "city": _tally(
+            Counter(h.city.name for h in treatment_rows), Counter(h.city.name for h in control_rows)
+        ),
+        "household_type": _tally(
+            Counter(h.household_type or "unspecified" for h in treatment_rows),
+            Counter(h.household_type or "unspecified" for h in control_rows),
+        ),
+        "vulnerability": _tally(
+            Counter(str(h.vulnerability_level) for h in treatment_rows),
+            Counter(str(h.vulnerability_level) for h in control_rows),
+        ),
+    }
