@@ -191,8 +191,8 @@ def explanation_sentences(explanation: PairExplanation, names: dict[str, str]) -
     g_choice = choice_words(e.group_rank, e.group_ranking_length)
     h_choice = choice_words(e.household_rank, e.household_ranking_length)
     about_pair = _(
-        "They live %(distance)s apart. The group ranks this kind of household as its "
-        "%(group_choice)s, the household ranks this kind of group as its %(household_choice)s."
+        "They live %(distance)s apart. For the group this kind of household is: "
+        "%(group_choice)s; for the household this kind of group is: %(household_choice)s."
     ) % {"distance": km(e.distance_km), "group_choice": g_choice, "household_choice": h_choice}
     if e.verdict == PairVerdict.MATCHED:
         return [
