@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from welcomematch.lifecycle.models import CheckIn, CulturalAmbassador, JointGoal, MatchStatus
 from welcomematch.programmes.models import Category, CategoryKind, City, Programme
@@ -18,9 +19,20 @@ def _category_choices(kind: CategoryKind) -> list[tuple[str, str]]:
     ]
 
 
+#: Match statuses in words, with a context: the model's own labels feed the services' English
+#: error messages and stay untranslated until those messages are translatable.
+MATCH_STATUS_LABELS = {
+    MatchStatus.PROPOSED: pgettext_lazy("match status", "Proposed"),
+    MatchStatus.INTRODUCED: pgettext_lazy("match status", "First meeting planned"),
+    MatchStatus.ACTIVE: pgettext_lazy("match status", "Active"),
+    MatchStatus.ENDED: pgettext_lazy("match status", "Ended early"),
+    MatchStatus.COMPLETED: pgettext_lazy("match status", "Completed"),
+}
+
+
 class MatchFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All")), *MatchStatus.choices]
+        label=_("Status"), required=False, choices=[("", _("All")), *MATCH_STATUS_LABELS.items()]
     )
     city = forms.ModelChoiceField(
         label=_("City"), required=False, queryset=City.objects.none(), empty_label=_("All cities")

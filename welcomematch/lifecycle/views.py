@@ -15,13 +15,14 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from welcomematch.accounts.models import AuditEvent, User
 from welcomematch.accounts.permissions import MANAGERS, STAFF, has_role, role_required
 from welcomematch.lifecycle import selectors, services
 from welcomematch.lifecycle.forms import (
+    MATCH_STATUS_LABELS,
     AmbassadorForm,
     CheckInForm,
     EndForm,
@@ -41,7 +42,7 @@ AUDIT_LABELS = {
     "round.confirmed": gettext_lazy("Round confirmed"),
     "round.cancelled": gettext_lazy("Round cancelled"),
     "match.proposed": gettext_lazy("Match proposed by a confirmed round"),
-    "match.introduced": gettext_lazy("First meeting planned"),
+    "match.introduced": pgettext_lazy("audit", "First meeting planned"),
     "match.active": gettext_lazy("Match started"),
     "match.ended": gettext_lazy("Match ended early"),
     "match.completed": gettext_lazy("Match completed"),
@@ -99,7 +100,9 @@ def match_list(request: HttpRequest) -> HttpResponse:
             "city": form.cleaned_data["city"],
             "attention": form.cleaned_data["attention"],
         }
-    matches = selectors.matches_filtered(matches=_visible(request), **filters)
+    matches = list(selectors.matches_filtered(matches=_visible(request), **filters))
+    for match in matches:
+        match.status_label = MATCH_STATUS_LABELS[MatchStatus(match.status)]  # type: ignore[attr-defined]
     return render(
         request,
         "lifecycle/match_list.html",
@@ -131,6 +134,7 @@ def _detail(request: HttpRequest, match: Match, status: int = 200, **forms: Form
         .select_related("group", "household", "household__city", "ambassador", "round")
         .get(),
         "manager": manager,
+        "status_label": MATCH_STATUS_LABELS[MatchStatus(match.status)],
         "sensitive": user.sees_sensitive_data,
         "open": open_,
         "can_plan": manager and MatchStatus.INTRODUCED in next_steps,

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from welcomematch.accounts.models import User
@@ -65,6 +65,12 @@ HOUSEHOLD_REASONS = {
         "There were suitable groups, but each of them was given another household so that as "
         "many pairs as possible could be made."
     ),
+}
+ROUND_STATUS_LABELS = {
+    RoundStatus.DRAFT: pgettext_lazy("round status", "Draft"),
+    RoundStatus.PROPOSED: pgettext_lazy("round status", "Proposed"),
+    RoundStatus.CONFIRMED: pgettext_lazy("round status", "Confirmed"),
+    RoundStatus.CANCELLED: pgettext_lazy("round status", "Cancelled"),
 }
 ORDINAL_CHOICES = (
     gettext_lazy("1st choice"),
@@ -325,7 +331,10 @@ def round_list(request: HttpRequest) -> HttpResponse:
         n_matches=Count("proposals", filter=Q(proposals__role=ProposalRole.MATCH)),
         n_controls=Count("proposals", filter=Q(proposals__role=ProposalRole.CONTROL)),
     )
-    return render(request, "matching/round_list.html", {"rounds": rounds})
+    rows = list(rounds)
+    for row in rows:
+        row.status_label = ROUND_STATUS_LABELS[RoundStatus(row.status)]  # type: ignore[attr-defined]
+    return render(request, "matching/round_list.html", {"rounds": rows})
 
 
 def _readiness(programme: Programme) -> list[dict[str, Any]]:
@@ -386,6 +395,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     round = _get_round(request, pk)
     context: dict[str, Any] = {
         "round": round,
+        "status_label": ROUND_STATUS_LABELS[RoundStatus(round.status)],
         "audit": audit_rows(round),
         "can_run": RoundStatus.PROPOSED in services.ROUND_TRANSITIONS[round.status],
         "can_confirm": RoundStatus.CONFIRMED in services.ROUND_TRANSITIONS[round.status],
