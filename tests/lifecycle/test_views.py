@@ -312,3 +312,16 @@ def test_filter_by_status_and_city(world):
     elsewhere = make_city(world["programme"], name="Haarlem")
     assert list(client.get(url, {"city": elsewhere.pk}).context["matches"]) == []
     assert len(client.get(url, {"city": world["city"].pk}).context["matches"]) == 2
+
+
+def test_a_coordinator_of_another_programme_cannot_open_the_match(world):
+    outsider = user_create(
+        username="elsewhere",
+        password=PASSWORD,
+        role=Role.COORDINATOR,
+        programme=make_programme(name="Ander", slug="ander"),
+    )
+    client = Client()
+    client.force_login(outsider)
+    assert client.get(reverse("lifecycle:match_detail", args=[world["own"].pk])).status_code == 403
+    assert list(client.get(reverse("lifecycle:match_list")).context["matches"]) == []

@@ -100,3 +100,15 @@ def test_the_overview_offers_no_way_to_change_anything(world):
     client = Client()
     client.force_login(world["users"][Role.COORDINATOR])
     assert client.post(reverse("trial:overview")).status_code == 405
+
+
+def test_a_researcher_sees_only_their_own_programme(world):
+    outsider = user_create(
+        username="elsewhere",
+        password=PASSWORD,
+        role=Role.RESEARCHER,
+        programme=make_programme(name="Ander", slug="ander"),
+    )
+    client = Client()
+    client.force_login(outsider)
+    assert client.get(reverse("trial:overview")).context["arms"] == []

@@ -52,10 +52,16 @@ def with_attention(qs: QuerySet[Match]) -> QuerySet[Match]:
 
 
 def matches_visible_to(*, user: User, programme: Programme | None) -> QuerySet[Match]:
-    """Managers see the programme's matches; an ambassador only the matches assigned to them."""
+    """Managers see the programme's matches; an ambassador only the matches assigned to them.
+
+    ``programme=None`` means every programme, for superusers only; anyone else without a
+    programme sees nothing.
+    """
     qs = Match.objects.select_related("group", "household", "household__city", "ambassador")
     if programme is not None:
         qs = qs.filter(household__programme=programme)
+    elif not user.is_superuser:
+        return qs.none()
     if not user.manages_programme:
         if user.role != Role.AMBASSADOR:
             return qs.none()

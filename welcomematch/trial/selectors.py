@@ -14,11 +14,16 @@ from welcomematch.programmes.models import Programme
 from welcomematch.trial.models import ControlAssignment
 
 
-def trial_rounds(*, programme: Programme | None) -> QuerySet[MatchingRound]:
-    """Confirmed rounds that ran with the randomised control arm, oldest first."""
+def trial_rounds(
+    *, programme: Programme | None, every_programme: bool = False
+) -> QuerySet[MatchingRound]:
+    """Confirmed rounds that ran with the randomised control arm, oldest first.
+
+    Only the given programme's, unless ``every_programme`` (for superusers).
+    """
     qs = MatchingRound.objects.filter(status=RoundStatus.CONFIRMED, control_arm=True)
-    if programme is not None:
-        qs = qs.filter(programme=programme)
+    if not every_programme:
+        qs = qs.filter(programme=programme) if programme is not None else qs.none()
     return qs.select_related("city").order_by("confirmed_at", "id")
 
 

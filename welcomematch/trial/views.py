@@ -17,7 +17,7 @@ from welcomematch.trial import selectors
 def overview(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    rounds = selectors.trial_rounds(programme=None if user.is_superuser else user.programme)
+    rounds = selectors.trial_rounds(programme=user.programme, every_programme=user.is_superuser)
     totals = selectors.aggregates(rounds=rounds)
     type_labels = {
         c.code: c.label for c in Category.objects.filter(kind=CategoryKind.HOUSEHOLD_TYPE)
