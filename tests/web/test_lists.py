@@ -131,3 +131,15 @@ def test_users_bound_to_a_programme_see_only_its_participants(client_for: Any, w
     assert refs == {mine.reference}
     assert client.get(reverse("web:household_detail", args=[stranger.pk])).status_code == 403
     assert "Utrecht" not in client.get(reverse("web:dashboard")).content.decode()
+
+
+def test_sorting_by_stage_follows_the_programme_not_the_alphabet(
+    client_for: Any, households: Any, world: Any
+) -> None:
+    active = make_household(world["almere"], contact_name="Actief")
+    make_match(make_group(world["almere"]), active, status=MatchStatus.ACTIVE)
+    html = client_for(Role.COORDINATOR).get(reverse("web:household_list"), {"sort": "stage"})
+    html = html.content.decode()
+    order = [households["omar"], households["amal"], active]  # incomplete, ready, active
+    positions = [html.index(h.reference + "<") for h in order]
+    assert positions == sorted(positions)

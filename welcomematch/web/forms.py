@@ -71,7 +71,7 @@ class GroupFilterForm(_ListFilterForm):
         "-reference": ("-reference",),
         "name": ("name",),
         "city": ("city__name", "reference"),
-        "stage": ("stage", "reference"),
+        "stage": ("stage_rank", "reference"),
         "-created": ("-created_at",),
     }
 
@@ -102,7 +102,7 @@ class HouseholdFilterForm(_ListFilterForm):
         "-reference": ("-reference",),
         "name": ("contact_name",),
         "city": ("city__name", "reference"),
-        "stage": ("stage", "reference"),
+        "stage": ("stage_rank", "reference"),
         "-created": ("-created_at",),
         "-vulnerability": ("-vulnerability_level_db", "reference"),
     }

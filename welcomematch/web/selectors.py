@@ -69,6 +69,25 @@ def _stage_expression(*, side: str, control: Any = None) -> Case:
     return Case(*whens, default=Value(Stage.INTAKE_INCOMPLETE.value), output_field=CharField())
 
 
+#: Stages in the order a participant passes through them, for sorting.
+STAGE_ORDER = (
+    Stage.INTAKE_INCOMPLETE,
+    Stage.READY,
+    Stage.MATCHED,
+    Stage.ACTIVE,
+    Stage.ENDED,
+    Stage.CONTROL,
+)
+
+
+def _stage_rank() -> Case:
+    """The position of the annotated ``stage`` in :data:`STAGE_ORDER`, to sort by progress."""
+    return Case(
+        *(When(stage=stage.value, then=Value(i)) for i, stage in enumerate(STAGE_ORDER)),
+        output_field=IntegerField(),
+    )
+
+
 def groups_with_stage(groups: QuerySet[WelcomeGroup] | None = None) -> QuerySet[WelcomeGroup]:
     """Groups annotated with ``stage`` (a :class:`Stage` value). Groups are never controls."""
     qs = groups if groups is not None else WelcomeGroup.objects.all()
@@ -168,7 +187,7 @@ def group_list(
 ) -> QuerySet[WelcomeGroup]:
     """The groups ``user`` may see, searched, filtered and sorted."""
     qs: QuerySet[Any] = groups_with_stage(visible_groups(user=user)).select_related("city")
-    qs = qs.annotate(member_count=Count("members", distinct=True))
+    qs = qs.annotate(member_count=Count("members", distinct=True), stage_rank=_stage_rank())
     qs = _search(qs, q=q, name_field="name")
     if city is not None:
         qs = qs.filter(city=city)
@@ -195,7 +214,7 @@ def household_list(
     filter cannot reveal a level the user may not read.
     """
     qs: QuerySet[Any] = households_with_stage(visible_households(user=user)).select_related("city")
-    qs = qs.annotate(person_count=Count("persons", distinct=True))
+    qs = qs.annotate(person_count=Count("persons", distinct=True), stage_rank=_stage_rank())
     qs = _search(qs, q=q, name_field="contact_name")
     if city is not None:
         qs = qs.filter(city=city)
