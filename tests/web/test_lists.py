@@ -143,3 +143,18 @@ def test_sorting_by_stage_follows_the_programme_not_the_alphabet(
     order = [households["omar"], households["amal"], active]  # incomplete, ready, active
     positions = [html.index(h.reference + "<") for h in order]
     assert positions == sorted(positions)
+
+
+def test_list_and_record_pages_do_not_query_per_row(
+    client_for: Any, world: Any, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(PAGE_SIZE):
+        household = make_household(world["almere"], contact_name=f"Gezin {n}")
+        make_match(make_group(world["almere"]), household)
+    client = client_for(Role.COORDINATOR)
+    with django_assert_max_num_queries(12):
+        client.get(reverse("web:household_list"))
+    with django_assert_max_num_queries(12):
+        client.get(reverse("web:group_list"))
+    with django_assert_max_num_queries(20):
+        client.get(reverse("web:household_detail", args=[household.pk]))
