@@ -150,8 +150,10 @@ def visible_matches(*, user: Any) -> QuerySet[Match]:
 
 
 def counted_participants(*, user: Any) -> tuple[QuerySet[WelcomeGroup], QuerySet[Household]]:
-    """Whom the dashboard counts: researchers count everyone (aggregates only), others what they
-    may open."""
+    """Whom the dashboard counts: what the user may open; researchers count everyone.
+
+    Researchers only ever see these as aggregate figures, without links to the records.
+    """
     if has_role(user, MANAGERS) or not has_role(user, RESEARCH):
         return visible_groups(user=user), visible_households(user=user)
     return (
