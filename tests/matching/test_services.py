@@ -147,7 +147,7 @@ def test_round_without_ready_households_fails_and_stores_nothing(setup):
     rnd = services.round_create(programme=programme, name="R", actor=coordinator)
     with pytest.raises(ValidationError) as error:
         services.round_run(round=rnd, actor=coordinator)
-    assert services.ERR_NO_HOUSEHOLDS in str(error.value)
+    assert str(services.ERR_NO_HOUSEHOLDS) in str(error.value)
     rnd.refresh_from_db()
     assert rnd.status == RoundStatus.DRAFT
     assert rnd.result_file is None

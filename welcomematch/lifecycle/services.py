@@ -15,9 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record
+from welcomematch.i18n import message
 from welcomematch.intake.models import Exclusion
 from welcomematch.lifecycle.models import CheckIn, CulturalAmbassador, JointGoal, Match, MatchStatus
 from welcomematch.programmes.models import Category, CategoryKind
@@ -33,13 +35,13 @@ MATCH_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 OPEN_STATUSES = (MatchStatus.PROPOSED, MatchStatus.INTRODUCED, MatchStatus.ACTIVE)
 
-ERR_TRANSITION = "A match that is {current} cannot become {target}."
-ERR_END_REASON = "Choose a reason from the list of end reasons ({code!r} is not one)."
-ERR_AMBASSADOR_FULL = "{name} already supports {load} matches (maximum {capacity})."
-ERR_AMBASSADOR_INACTIVE = "{name} is not active."
-ERR_AMBASSADOR_PROGRAMME = "{name} works for another programme."
-ERR_GOAL = "Choose a goal from the list of goals ({code!r} is not one)."
-ERR_MATCH_CLOSED = "This match has ended; nothing can be added to it."
+ERR_TRANSITION = _("A match that is %(current)s cannot become %(target)s.")
+ERR_END_REASON = _("Choose a reason from the list of end reasons ('%(code)s' is not one).")
+ERR_AMBASSADOR_FULL = _("%(name)s already supports %(load)s matches (maximum %(capacity)s).")
+ERR_AMBASSADOR_INACTIVE = _("%(name)s is not active.")
+ERR_AMBASSADOR_PROGRAMME = _("%(name)s works for another programme.")
+ERR_GOAL = _("Choose a goal from the list of goals ('%(code)s' is not one).")
+ERR_MATCH_CLOSED = _("This match has ended; nothing can be added to it.")
 
 
 def _move(
@@ -48,8 +50,10 @@ def _move(
     current = match.status
     if target not in MATCH_TRANSITIONS[current]:
         raise ValidationError(
-            ERR_TRANSITION.format(
-                current=match.get_status_display().lower(), target=target.label.lower()
+            message(
+                ERR_TRANSITION,
+                current=match.get_status_display().lower(),
+                target=target.label.lower(),
             ),
             code="invalid_transition",
         )
@@ -99,7 +103,7 @@ def match_start(*, match: Match, actor: User | None, started_at: datetime | None
 def match_end(*, match: Match, reason: str, note: str, actor: User | None) -> Match:
     """End a match early with a reason from the list; the pair is excluded from later rounds."""
     if not Category.objects.filter(kind=CategoryKind.END_REASON, code=reason).exists():
-        raise ValidationError({"end_reason": ERR_END_REASON.format(code=reason)})
+        raise ValidationError({"end_reason": message(ERR_END_REASON, code=reason)})
     match = _locked(match)
     match.ended_at = timezone.now()
     match.end_reason = reason
@@ -180,18 +184,21 @@ def match_assign_ambassador(
         ambassador = CulturalAmbassador.objects.select_for_update().get(pk=ambassador.pk)
         if not ambassador.active:
             raise ValidationError(
-                {"ambassador": ERR_AMBASSADOR_INACTIVE.format(name=ambassador.name)}
+                {"ambassador": message(ERR_AMBASSADOR_INACTIVE, name=ambassador.name)}
             )
         if ambassador.programme_id != match.household.programme_id:
             raise ValidationError(
-                {"ambassador": ERR_AMBASSADOR_PROGRAMME.format(name=ambassador.name)}
+                {"ambassador": message(ERR_AMBASSADOR_PROGRAMME, name=ambassador.name)}
             )
         load = ambassador.matches.filter(status__in=OPEN_STATUSES).exclude(pk=match.pk).count()
         if load >= ambassador.capacity:
             raise ValidationError(
                 {
-                    "ambassador": ERR_AMBASSADOR_FULL.format(
-                        name=ambassador.name, load=load, capacity=ambassador.capacity
+                    "ambassador": message(
+                        ERR_AMBASSADOR_FULL,
+                        name=ambassador.name,
+                        load=load,
+                        capacity=ambassador.capacity,
                     )
                 }
             )
@@ -261,7 +268,7 @@ def goal_add(
     match = _locked(match)
     _open(match)
     if not Category.objects.filter(kind=CategoryKind.GOAL, code=goal).exists():
-        raise ValidationError({"goal": ERR_GOAL.format(code=goal)})
+        raise ValidationError({"goal": message(ERR_GOAL, code=goal)})
     row = JointGoal(match=match, goal=goal, description=description, target_date=target_date)
     row.full_clean()
     row.save()

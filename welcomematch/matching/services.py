@@ -12,12 +12,14 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record
 from welcomematch.core import engine, roundfile
 from welcomematch.core.errors import CoreError, InvalidInput
 from welcomematch.core.model import Group, Household, Mechanism, Parameters, Result, Round
+from welcomematch.i18n import message
 from welcomematch.intake.models import Household as HouseholdRow
 from welcomematch.intake.models import WelcomeGroup
 from welcomematch.lifecycle.models import Match, MatchStatus
@@ -41,15 +43,15 @@ ROUND_TRANSITIONS: dict[str, frozenset[str]] = {
     RoundStatus.CANCELLED: frozenset(),
 }
 
-ERR_TRANSITION = "A round that is {current} cannot become {target}."
-ERR_NO_GROUPS = "No group is ready to match (completed intake and a location)."
-ERR_NO_HOUSEHOLDS = "No household is ready to match (completed intake and a location)."
-ERR_ENGINE_INPUT = "The round cannot run: {message}"
-ERR_NOT_AVAILABLE = (
-    "{reference} is no longer available (matched or drawn as control since the round ran); "
+ERR_TRANSITION = _("A round that is %(current)s cannot become %(target)s.")
+ERR_NO_GROUPS = _("No group is ready to match (completed intake and a location).")
+ERR_NO_HOUSEHOLDS = _("No household is ready to match (completed intake and a location).")
+ERR_ENGINE_INPUT = _("The round cannot run: %(detail)s")
+ERR_NOT_AVAILABLE = _(
+    "%(reference)s is no longer available (matched or drawn as control since the round ran); "
     "run the round again before confirming."
 )
-ERR_STABLE_CONTROL = "The stable mechanism cannot be combined with the randomised control arm."
+ERR_STABLE_CONTROL = _("The stable mechanism cannot be combined with the randomised control arm.")
 
 UNSPECIFIED_TYPE = "unspecified"
 
@@ -63,8 +65,10 @@ def _transition(*, round: MatchingRound, target: RoundStatus) -> str:
     current = round.status
     if target not in ROUND_TRANSITIONS[current]:
         raise ValidationError(
-            ERR_TRANSITION.format(
-                current=round.get_status_display().lower(), target=target.label.lower()
+            message(
+                ERR_TRANSITION,
+                current=round.get_status_display().lower(),
+                target=target.label.lower(),
             ),
             code="invalid_transition",
         )
@@ -229,11 +233,11 @@ def round_run(*, round: MatchingRound, actor: User | None) -> MatchingRound:
         result = engine.run_round(core_round)
     except InvalidInput as error:
         raise ValidationError(
-            ERR_ENGINE_INPUT.format(message=error), code="engine_input"
+            message(ERR_ENGINE_INPUT, detail=error), code="engine_input"
         ) from error
     except CoreError as error:
         raise ValidationError(
-            ERR_ENGINE_INPUT.format(message=error), code="engine_failed"
+            message(ERR_ENGINE_INPUT, detail=error), code="engine_failed"
         ) from error
     _store_result(round=round, core_round=core_round, result=result)
     round.round_file = roundfile.round_to_dict(core_round)
@@ -277,9 +281,11 @@ def round_confirm(*, round: MatchingRound, actor: User | None) -> MatchingRound:
     )
     for proposal in proposals:
         if proposal.group_id not in ready_groups:
-            raise ValidationError(ERR_NOT_AVAILABLE.format(reference=proposal.group.reference))
+            raise ValidationError(message(ERR_NOT_AVAILABLE, reference=proposal.group.reference))
         if proposal.household_id not in ready_households:
-            raise ValidationError(ERR_NOT_AVAILABLE.format(reference=proposal.household.reference))
+            raise ValidationError(
+                message(ERR_NOT_AVAILABLE, reference=proposal.household.reference)
+            )
     treatment = {p.group_id: p for p in proposals if p.role == ProposalRole.MATCH}
     for proposal in proposals:
         if proposal.role == ProposalRole.MATCH:
