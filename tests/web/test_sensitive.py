@@ -33,7 +33,8 @@ def household(world: dict[str, Any]) -> Any:
     household_override_vulnerability(
         household=household, level=3, reason=REASON, actor=world["users"][Role.COORDINATOR]
     )
-    make_match(make_group(city), household, ambassador=world["ambassador"])
+    strong_group = make_group(city, willingness=2, experience=2)  # capacity 3
+    make_match(strong_group, household, ambassador=world["ambassador"])
     return household
 
 

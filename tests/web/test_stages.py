@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import make_group, make_household
-from tests.web.helpers import make_control, make_match
+from tests.web.helpers import advance, make_match, make_trial
 from welcomematch.accounts.models import Role
 from welcomematch.intake.models import Household, WelcomeGroup
-from welcomematch.lifecycle.models import MatchStatus
+from welcomematch.lifecycle.models import Match, MatchStatus
 from welcomematch.web.selectors import Stage, groups_with_stage, households_with_stage
 
 
@@ -63,9 +63,10 @@ def test_withdrawn_participants_have_ended(world: Any) -> None:
 
 def test_control_households_are_control_whatever_else(world: Any) -> None:
     group = make_group(world["almere"])
-    treatment, control = make_household(world["almere"]), make_household(world["almere"])
-    make_match(group, treatment, status=MatchStatus.ACTIVE)
-    make_control(group, control, treatment)
+    treatment, control = make_trial(
+        group, [make_household(world["almere"]), make_household(world["almere"])]
+    )
+    advance(Match.objects.get(household=treatment), MatchStatus.ACTIVE)
     assert _stage_of_household(control) == Stage.CONTROL
     assert _stage_of_household(treatment) == Stage.ACTIVE
 
@@ -85,9 +86,9 @@ def test_dashboard_counts_per_city_and_stage_with_totals(client_for: Any, world:
     make_group(haarlem, completed=False)
     h1, h2, h3 = make_household(almere), make_household(almere), make_household(haarlem)
     make_household(haarlem)
-    make_match(g1, h1, status=MatchStatus.ACTIVE)
+    treatment, _control = make_trial(g1, [h1, h2])
+    advance(Match.objects.get(household=treatment), MatchStatus.ACTIVE)
     make_match(g3, h3)
-    make_control(g1, h2, h1)
 
     html = client_for(Role.COORDINATOR).get(reverse("web:dashboard")).content.decode()
     assert _cell(html, "groups", almere, "active") == "1"

@@ -56,6 +56,20 @@ class MatchingRound(models.Model):
         ),
     )
     seed = models.BigIntegerField(_("lottery seed"))
+    selected_groups = models.ManyToManyField(
+        "intake.WelcomeGroup",
+        verbose_name=_("only these groups"),
+        blank=True,
+        related_name="+",
+        help_text=_("Leave empty to include every group that is ready to match."),
+    )
+    selected_households = models.ManyToManyField(
+        "intake.Household",
+        verbose_name=_("only these households"),
+        blank=True,
+        related_name="+",
+        help_text=_("Leave empty to include every household that is ready to match."),
+    )
     engine_version = models.CharField(_("engine version"), max_length=64, blank=True)
     round_file = models.JSONField(_("round file (input)"), null=True, blank=True)
     result_file = models.JSONField(_("result file"), null=True, blank=True)

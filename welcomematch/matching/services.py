@@ -8,6 +8,7 @@ assignments, and its stored round and result files reproduce it byte for byte.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -87,8 +88,14 @@ def round_create(
     mechanism: str = Mechanism.OPTIMAL.value,
     control_arm: bool = True,
     seed: int | None = None,
+    groups: Sequence[WelcomeGroup] = (),
+    households: Sequence[HouseholdRow] = (),
 ) -> MatchingRound:
-    """Create a draft round; the seed is drawn now and stored, so the lottery is reproducible."""
+    """Create a draft round; the seed is drawn now and stored, so the lottery is reproducible.
+
+    ``groups`` / ``households`` limit the round to those participants (of the ones ready when
+    it runs); empty means everyone ready in the programme (and city).
+    """
     if mechanism == Mechanism.STABLE.value and control_arm:
         raise ValidationError({"control_arm": ERR_STABLE_CONTROL})
     round = MatchingRound(
@@ -105,6 +112,8 @@ def round_create(
     )
     round.full_clean()
     round.save()
+    round.selected_groups.set(groups)
+    round.selected_households.set(households)
     audit_record(
         actor=actor,
         action="round.created",
@@ -114,23 +123,31 @@ def round_create(
             "mechanism": round.mechanism,
             "control_arm": round.control_arm,
             "seed": round.seed,
+            "groups": sorted(g.reference for g in groups),
+            "households": sorted(h.reference for h in households),
         },
     )
     return round
 
 
 def build_core_round(*, round: MatchingRound) -> Round:
-    """The engine's input: every ready group and household of the round's programme and city."""
-    groups = list(selectors.groups_ready(programme=round.programme, city=round.city))
-    households = list(selectors.households_ready(programme=round.programme, city=round.city))
+    """The engine's input: the ready groups and households of the round's programme and city
+    (only the selected ones, when the round names participants)."""
+    group_rows = selectors.groups_ready(programme=round.programme, city=round.city)
+    household_rows = selectors.households_ready(programme=round.programme, city=round.city)
+    if round.selected_groups.exists():
+        group_rows = group_rows.filter(pk__in=round.selected_groups.all())
+    if round.selected_households.exists():
+        household_rows = household_rows.filter(pk__in=round.selected_households.all())
+    groups = list(group_rows)
+    households = list(household_rows)
     if not groups:
         raise ValidationError(ERR_NO_GROUPS, code="no_groups")
     if not households:
         raise ValidationError(ERR_NO_HOUSEHOLDS, code="no_households")
     excluded: dict[int, set[str]] = {}
     for household_ref, group_id in selectors.exclusions_between(
-        groups=selectors.groups_ready(programme=round.programme, city=round.city),
-        households=selectors.households_ready(programme=round.programme, city=round.city),
+        groups=group_rows, households=household_rows
     ).values_list("household__reference", "group_id"):
         excluded.setdefault(group_id, set()).add(household_ref)
     return Round(
