@@ -1,0 +1,14 @@
+"""Settings for the test suite: the real settings, with a throw-away data directory and key.
+
+pytest-django imports this before any conftest runs, so the environment is set here.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
+os.environ.setdefault("WELCOMEMATCH_HOME", tempfile.mkdtemp(prefix="welcomematch-tests-"))
+
+from welcomematch.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

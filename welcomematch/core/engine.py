@@ -1,0 +1,309 @@
+"""Run one matching round: validate, find eligible pairs, solve, explain.
+
+:func:`run_round` is the single entry point of the core's matching engine. It implements the
+round-file contract (``welcomematch.round/1`` in, ``welcomematch.result/1`` out):
+
+1. the round is validated (:func:`validate_round`) and put in canonical order (participants
+   sorted by id), so the order of a file never changes the result;
+2. eligible pairs and reach counts come from :mod:`welcomematch.core.eligibility`;
+3. the mechanism solves: ``optimal`` (:mod:`welcomematch.core.optimal`) or ``stable``
+   (:mod:`welcomematch.core.stable`);
+4. the result lists matches, controls and unmatched participants (with the first applicable
+   reason), all sorted by id, and a summary.
+
+``summary.preference_cost`` and ``summary.total_distance_km`` are taken over **all assigned
+pairs**, matches and controls alike: that is the quantity the control-arm design minimises
+(contract level 3), so an auditor can compare it directly with any other assignment.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+
+import welcomematch
+from welcomematch.core.eligibility import Candidates, ReachCounts, eligibility
+from welcomematch.core.errors import Infeasible, InvalidInput
+from welcomematch.core.model import (
+    Group,
+    Household,
+    Mechanism,
+    Pair,
+    Parameters,
+    Result,
+    Round,
+    Summary,
+    Unmatched,
+    UnmatchedReason,
+)
+from welcomematch.core.optimal import pair_ranks, solve_optimal
+
+#: Bumped whenever the engine can return a different result for the same round and seed.
+ENGINE_VERSION = 1
+
+STABLE_SOLVER_NAME = "deferred-acceptance (groups propose)"
+
+
+def engine_version() -> str:
+    """The version string stored with every result."""
+    return f"{welcomematch.__version__}+engine{ENGINE_VERSION}"
+
+
+def _check_id(value: object, side: str, position: int) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidInput(
+            f"must be a non-empty string, got {value!r}", record=f"{side}[{position}]", field="id"
+        )
+    return value
+
+
+def _check_point(record: str, lat: object, lon: object) -> None:
+    for name, value, bound in (("lat", lat, 90.0), ("lon", lon, 180.0)):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidInput(f"must be a number, got {value!r}", record=record, field=name)
+        if not math.isfinite(value) or not -bound <= value <= bound:
+            raise InvalidInput(
+                f"must be in [-{bound:g}, {bound:g}], got {value!r}", record=record, field=name
+            )
+
+
+def _check_level(record: str, field: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+        raise InvalidInput(f"must be an integer >= 0, got {value!r}", record=record, field=field)
+
+
+def _check_categories(record: str, type_: object, ranking: object) -> None:
+    if not isinstance(type_, str):
+        raise InvalidInput(f"must be a string, got {type_!r}", record=record, field="type")
+    if not isinstance(ranking, tuple) or not all(isinstance(t, str) for t in ranking):
+        raise InvalidInput("must be a tuple of strings", record=record, field="ranking")
+    if len(set(ranking)) != len(ranking):
+        raise InvalidInput("lists a category twice", record=record, field="ranking")
+
+
+def _check_excludes(record: str, exclude: object, others: set[str]) -> None:
+    if not isinstance(exclude, frozenset | set | tuple | list):
+        raise InvalidInput("must be a set of ids", record=record, field="exclude")
+    for other in sorted(exclude, key=str):
+        if other not in others:
+            raise InvalidInput(
+                f"unknown id {other!r} on the other side", record=record, field="exclude"
+            )
+
+
+def _unique_ids(items: Iterable[Group | Household], side: str) -> set[str]:
+    seen: set[str] = set()
+    for position, item in enumerate(items):
+        ident = _check_id(item.id, side, position)
+        if ident in seen:
+            raise InvalidInput("duplicate id", record=ident, field="id")
+        seen.add(ident)
+    return seen
+
+
+def validate_round(round: Round) -> None:
+    """Raise :class:`InvalidInput` (naming the id and field) if ``round`` breaks the contract.
+
+    Round files are validated when read; this guards callers that build a :class:`Round` in
+    code (the web application, tests, scripts).
+    """
+    p = round.parameters
+    max_km = p.max_distance_km
+    if (
+        isinstance(max_km, bool)
+        or not isinstance(max_km, int | float)
+        or not math.isfinite(max_km)
+        or max_km <= 0
+    ):
+        raise InvalidInput(
+            f"must be a finite number > 0, got {max_km!r}",
+            record="parameters",
+            field="max_distance_km",
+        )
+    if p.mechanism not in (Mechanism.OPTIMAL, Mechanism.STABLE):
+        raise InvalidInput(
+            f"unknown mechanism {p.mechanism!r}", record="parameters", field="mechanism"
+        )
+    if not isinstance(p.control_arm, bool):
+        raise InvalidInput("must be true or false", record="parameters", field="control_arm")
+    if p.control_arm and p.mechanism == Mechanism.STABLE:
+        raise InvalidInput(
+            "a control arm needs mechanism 'optimal', not 'stable'",
+            record="parameters",
+            field="control_arm",
+        )
+    if isinstance(p.seed, bool) or not isinstance(p.seed, int):
+        raise InvalidInput(f"must be an integer, got {p.seed!r}", record="parameters", field="seed")
+    group_ids = _unique_ids(round.groups, "groups")
+    household_ids = _unique_ids(round.households, "households")
+    for g in round.groups:
+        _check_point(g.id, g.lat, g.lon)
+        _check_level(g.id, "capacity", g.capacity)
+        _check_categories(g.id, g.type, g.ranking)
+        _check_excludes(g.id, g.exclude, household_ids)
+    for h in round.households:
+        _check_point(h.id, h.lat, h.lon)
+        _check_level(h.id, "vulnerability", h.vulnerability)
+        _check_categories(h.id, h.type, h.ranking)
+        _check_excludes(h.id, h.exclude, group_ids)
+
+
+def canonical_round(round: Round) -> Round:
+    """The same round with both sides sorted by id (the engine works in this order)."""
+    return Round(
+        parameters=round.parameters,
+        groups=tuple(sorted(round.groups, key=lambda g: g.id)),
+        households=tuple(sorted(round.households, key=lambda h: h.id)),
+    )
+
+
+def _reason(in_range: int, capacity_ok: int, eligible: int) -> UnmatchedReason:
+    if in_range == 0:
+        return UnmatchedReason.NO_PARTNER_IN_RANGE
+    if capacity_ok == 0:
+        return UnmatchedReason.VULNERABILITY
+    if eligible == 0:
+        return UnmatchedReason.EXCLUDED
+    return UnmatchedReason.PARTNERS_TAKEN
+
+
+def _unmatched(
+    ids: list[str],
+    assigned: npt.NDArray[np.bool_],
+    in_range: npt.NDArray[np.int64],
+    capacity_ok: npt.NDArray[np.int64],
+    eligible: npt.NDArray[np.int64],
+) -> tuple[Unmatched, ...]:
+    return tuple(
+        Unmatched(
+            ids[i],
+            _reason(int(in_range[i]), int(capacity_ok[i]), int(eligible[i])),
+            int(eligible[i]),
+        )
+        for i in np.flatnonzero(~assigned).tolist()
+    )
+
+
+def _stable_pairs(round: Round, candidates: Candidates) -> npt.NDArray[np.int64]:
+    """Candidate indices of the stable mechanism's pairs (imported lazily: optional module)."""
+    from welcomematch.core.stable import solve_stable
+
+    pairs = solve_stable(round, candidates, round.parameters.seed)
+    n_h = len(round.households)
+    key = candidates.group.astype(np.int64) * n_h + candidates.household
+    want = np.asarray([g * n_h + h for g, h in pairs], dtype=np.int64)
+    pos = np.searchsorted(key, want)
+    if want.shape[0] and (
+        np.any(pos >= key.shape[0]) or np.any(key[np.minimum(pos, key.shape[0] - 1)] != want)
+    ):
+        raise Infeasible("the stable mechanism returned a pair that is not eligible")
+    return np.sort(pos)
+
+
+def _pairs(
+    round: Round,
+    candidates: Candidates,
+    chosen: npt.NDArray[np.int64],
+    group_rank: npt.NDArray[np.int64],
+    household_rank: npt.NDArray[np.int64],
+) -> tuple[Pair, ...]:
+    return tuple(
+        Pair(
+            round.groups[candidates.group[k]].id,
+            round.households[candidates.household[k]].id,
+            float(candidates.distance_km[k]),
+            int(group_rank[k]),
+            int(household_rank[k]),
+        )
+        for k in chosen.tolist()
+    )
+
+
+def run_round(round: Round) -> Result:
+    """Run a matching round and explain its result, exactly as the round-file contract says.
+
+    Same round and seed give an identical :class:`Result`, whatever the order of participants.
+
+    Raises
+    ------
+    InvalidInput
+        If the round breaks the contract (the message names the id and the field).
+    Infeasible
+        If a solver fails on a well-formed round (a bug, never an expected outcome).
+    """
+    validate_round(round)
+    canon = canonical_round(round)
+    params: Parameters = canon.parameters
+    candidates, counts = eligibility(canon)
+    group_rank, household_rank = pair_ranks(canon, candidates)
+    if params.mechanism == Mechanism.OPTIMAL:
+        assignment = solve_optimal(
+            canon,
+            candidates,
+            group_rank + household_rank,
+            seed=params.seed,
+            control_arm=params.control_arm,
+        )
+        chosen, control, solver = assignment.pairs, assignment.control, assignment.solver
+    else:
+        chosen = _stable_pairs(canon, candidates)
+        control = np.zeros(chosen.shape[0], dtype=bool)
+        solver = STABLE_SOLVER_NAME
+    return _result(canon, candidates, counts, chosen, control, group_rank, household_rank, solver)
+
+
+def _result(
+    canon: Round,
+    candidates: Candidates,
+    counts: ReachCounts,
+    chosen: npt.NDArray[np.int64],
+    control: npt.NDArray[np.bool_],
+    group_rank: npt.NDArray[np.int64],
+    household_rank: npt.NDArray[np.int64],
+    solver: str,
+) -> Result:
+    n_g, n_h = len(canon.groups), len(canon.households)
+    treated = chosen[~control]
+    controlled = chosen[control]
+    group_matched = np.zeros(n_g, dtype=bool)
+    group_matched[candidates.group[treated]] = True
+    household_assigned = np.zeros(n_h, dtype=bool)
+    household_assigned[candidates.household[chosen]] = True
+    matches = _pairs(canon, candidates, treated, group_rank, household_rank)
+    controls = _pairs(canon, candidates, controlled, group_rank, household_rank)
+    unmatched_groups = _unmatched(
+        [g.id for g in canon.groups],
+        group_matched,
+        counts.group_in_range,
+        counts.group_capacity_ok,
+        counts.group_eligible,
+    )
+    unmatched_households = _unmatched(
+        [h.id for h in canon.households],
+        household_assigned,
+        counts.household_in_range,
+        counts.household_capacity_ok,
+        counts.household_eligible,
+    )
+    summary = Summary(
+        groups=n_g,
+        households=n_h,
+        eligible_pairs=len(candidates),
+        matched=len(matches),
+        controls=len(controls),
+        preference_cost=int((group_rank[chosen] + household_rank[chosen]).sum()),
+        total_distance_km=math.fsum(candidates.distance_km[chosen].tolist()),
+        solver=solver,
+        version=engine_version(),
+    )
+    return Result(
+        parameters=canon.parameters,
+        matches=matches,
+        controls=controls,
+        unmatched_groups=unmatched_groups,
+        unmatched_households=unmatched_households,
+        summary=summary,
+    )

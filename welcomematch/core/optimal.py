@@ -1,0 +1,382 @@
+"""The ``optimal`` mechanism: an exact lexicographic optimum by min-cost flow.
+
+Contract (``welcomematch.round/1``), without control arm: among matchings of eligible pairs
+(each group and household at most once), maximise the number of pairs, then minimise the
+total preference cost ``rank_g(h) + rank_h(g)``, then the total distance. With control arm
+(each group up to two households): maximise the groups with at least one household, then the
+groups with two, then minimise the total preference cost, then the total distance, over all
+assigned pairs. Remaining ties go to the seeded lottery.
+
+How the levels are made exact
+-----------------------------
+*Cardinality levels* are not weighted into the cost: the flow value is fixed to the true
+maximum, computed first by Hopcroft–Karp (:func:`scipy.sparse.csgraph.maximum_bipartite_matching`)
+on the full candidate graph. With control arm, let ``M1`` be the maximum matching size (group
+capacity 1) and ``T`` the maximum assignment size (group capacity 2). The network has, per group,
+a *first slot* ``source -> group`` (capacity 1) and a *second slot* ``source -> B -> group``
+with ``B`` shared and capacity ``T - M1``. An augmenting path never leaves a covered group
+uncovered, so some assignment covers ``M1`` groups with ``T`` pairs; every flow of value ``T``
+uses at most ``M1`` first slots and at most ``T - M1`` second slots, hence exactly ``M1`` groups
+are covered and ``T - M1`` groups have two households — precisely lexicographic levels 1 and 2,
+and every such assignment is a flow of the network.
+
+*Cost levels* are one integer cost per pair, ``pref * W + round(distance_km / unit)``, where
+``W`` exceeds the largest possible total of distance units of any assignment, so no distance
+saving can ever pay for one unit of preference cost. ``unit`` is the finest power of ten
+(at most 1e-9 km) for which no integer overflows in the solver; distances are therefore
+compared at a resolution of ``unit`` km per pair (1e-7 km = 0.1 mm for a national round), far
+below geocoding precision, and differences below that are ties for the lottery.
+
+*Pruning* (large rounds): the network keeps each participant's ``k`` cheapest candidate arcs
+plus the arcs of maximum matchings (so the flow value is reachable), is solved, and the result
+is then certified against *all* candidates: node potentials are computed on the pruned residual
+network (Bellman–Ford), and every left-out arc must have a non-negative reduced cost. Arcs that
+fail are added and the network is solved again, until none fails. A flow of the right value
+whose residual network has non-negative reduced costs everywhere is a minimum-cost flow of the
+full network (no negative cycle), so the answer is exact.
+
+*Lottery*: groups and households are relabelled by a seeded uniform permutation before the
+network is built, and everything (arc order, pruning ties, matchings) is decided in label
+space; the solver is deterministic. Participants the rules cannot tell apart are swapped by a
+relabelling that is exactly as likely, so they have equal chances across seeds. A separate
+seeded fair coin picks treatment and control in every two-household group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from ortools.graph.python import min_cost_flow
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import maximum_bipartite_matching
+
+from welcomematch.core.eligibility import Candidates
+from welcomematch.core.errors import Infeasible
+from welcomematch.core.lottery import fair_coins, random_labels, rng_for
+from welcomematch.core.model import Round
+
+I64 = npt.NDArray[np.int64]
+I32 = npt.NDArray[np.int32]
+F64 = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+SOLVER_NAME = "ortools-min-cost-flow"
+
+#: Costs times (nodes + 1) must stay below this (OR-Tools scales costs by the node count).
+_COST_LIMIT = 1 << 61
+#: Finest and coarsest distance units tried, as powers of ten of a km.
+_FINEST_UNIT_EXP = -9
+_COARSEST_UNIT_EXP = 3
+#: Networks with more candidate arcs than this are pruned and certified.
+PRUNE_ABOVE = 200_000
+#: Cheapest arcs kept per participant when pruning.
+PRUNE_K = 6
+
+
+@dataclass(frozen=True)
+class OptimalAssignment:
+    """The solver's answer: which candidates are assigned, and which of them are controls.
+
+    ``pairs`` indexes the candidate arrays; ``control[i]`` says whether ``pairs[i]`` is the
+    control household of its group. ``unit_km`` is the distance resolution used, ``rounds`` the
+    number of solves (more than one when pruning had to add arcs back).
+    """
+
+    pairs: I64
+    control: Bools
+    unit_km: float
+    pruned: bool
+    rounds: int
+
+    @property
+    def solver(self) -> str:
+        detail = f"distance unit {self.unit_km:g} km"
+        if self.pruned:
+            detail += f", pruned k={PRUNE_K} certified by reduced costs in {self.rounds} solve(s)"
+        return f"{SOLVER_NAME} ({detail})"
+
+
+def pair_ranks(round: Round, candidates: Candidates) -> tuple[I64, I64]:
+    """``rank_g(h)`` and ``rank_h(g)`` for every candidate pair (0-based, ``len`` if absent)."""
+    g_types = sorted({g.type for g in round.groups})
+    h_types = sorted({h.type for h in round.households})
+    g_code = {t: i for i, t in enumerate(g_types)}
+    h_code = {t: i for i, t in enumerate(h_types)}
+    g_table = np.empty((len(round.groups), len(h_types)), dtype=np.int64)
+    for i, g in enumerate(round.groups):
+        g_table[i, :] = len(g.ranking)
+        for pos, t in enumerate(g.ranking):
+            code = h_code.get(t)
+            if code is not None:
+                g_table[i, code] = pos
+    h_table = np.empty((len(round.households), len(g_types)), dtype=np.int64)
+    for j, h in enumerate(round.households):
+        h_table[j, :] = len(h.ranking)
+        for pos, t in enumerate(h.ranking):
+            code = g_code.get(t)
+            if code is not None:
+                h_table[j, code] = pos
+    h_type = np.fromiter(
+        (h_code[h.type] for h in round.households), dtype=np.int64, count=len(round.households)
+    )
+    g_type = np.fromiter(
+        (g_code[g.type] for g in round.groups), dtype=np.int64, count=len(round.groups)
+    )
+    gi, hj = candidates.group, candidates.household
+    if len(candidates) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return g_table[gi, h_type[hj]], h_table[hj, g_type[gi]]
+
+
+def integer_costs(
+    preference: I64, distance_km: F64, *, max_pairs: int, n_nodes: int
+) -> tuple[I64, float]:
+    """Per-pair integer costs ``pref * W + round(distance / unit)`` and the ``unit`` chosen.
+
+    ``W = max_pairs * max(distance units) + 1`` exceeds any assignment's total distance units,
+    so total cost orders assignments by total preference cost first, then total distance.
+    """
+    if preference.shape[0] == 0:
+        return np.zeros(0, np.int64), 10.0**_FINEST_UNIT_EXP
+    p_max = int(preference.max())
+    d_max = float(distance_km.max())
+    k = max(1, max_pairs)
+    for exp in range(_FINEST_UNIT_EXP, _COARSEST_UNIT_EXP + 1):
+        unit = 10.0**exp
+        du_max = int(np.floor(d_max / unit + 0.5))
+        weight = k * du_max + 1
+        c_max = p_max * weight + du_max
+        if c_max * (n_nodes + 2) < _COST_LIMIT and c_max * k < _COST_LIMIT:
+            units = np.floor(distance_km / unit + 0.5).astype(np.int64)
+            return preference.astype(np.int64) * weight + units, unit
+    raise Infeasible("round too large for exact integer costs")
+
+
+def _matching_value_and_edges(lg: I64, lh: I64, n_g: int, n_h: int, copies: int) -> tuple[int, I64]:
+    """Maximum assignment size with group capacity ``copies``, and the arcs it uses.
+
+    ``lg, lh`` are label-space candidate arcs sorted by (lg, lh). Returns the size and the
+    positions (into the arc arrays) of one maximum assignment.
+    """
+    m = lg.shape[0]
+    if m == 0:
+        return 0, np.zeros(0, np.int64)
+    rows = np.concatenate([lg * copies + c for c in range(copies)])
+    cols = np.concatenate([lh] * copies)
+    graph = csr_matrix(
+        (np.ones(rows.shape[0], dtype=np.int8), (rows, cols)), shape=(n_g * copies, n_h)
+    )
+    col_of_row = np.asarray(maximum_bipartite_matching(graph, perm_type="column"))
+    matched_rows = np.flatnonzero(col_of_row >= 0)
+    if matched_rows.shape[0] == 0:
+        return 0, np.zeros(0, np.int64)
+    # Locate the arc (row // copies, col) in the sorted label-space arcs.
+    key = lg * n_h + lh
+    want = (matched_rows // copies).astype(np.int64) * n_h + col_of_row[matched_rows]
+    pos = np.searchsorted(key, want)
+    del rows, cols
+    return int(matched_rows.shape[0]), pos.astype(np.int64)
+
+
+def _cheapest_per_node(node: I64, other: I64, cost: I64, k: int) -> Bools:
+    """Mask of each node's ``k`` cheapest arcs (ties by the other end's label)."""
+    order = np.lexsort((other, cost, node))
+    sorted_node = node[order]
+    starts = np.flatnonzero(np.r_[True, sorted_node[1:] != sorted_node[:-1]])
+    run_start = np.repeat(starts, np.diff(np.r_[starts, sorted_node.shape[0]]))
+    within = np.arange(sorted_node.shape[0]) - run_start
+    keep = np.zeros(node.shape[0], dtype=bool)
+    keep[order[within < k]] = True
+    return keep
+
+
+@dataclass
+class _Network:
+    """A label-space flow network: node ids, arcs, and which arcs are candidate pairs."""
+
+    n_g: int
+    n_h: int
+    flow_value: int
+    second_slots: int  # T - M1 with control arm, -1 without
+    source: int = 0
+    sink: int = 1
+    extra: int = 2  # node B of the control arm
+
+    def group_node(self, lg: I64) -> I64:
+        return lg + 3
+
+    def household_node(self, lh: I64) -> I64:
+        return lh + 3 + self.n_g
+
+    @property
+    def n_nodes(self) -> int:
+        return 3 + self.n_g + self.n_h
+
+    def fixed_arcs(self) -> tuple[I64, I64, I64, I64]:
+        """Source, slot and sink arcs: (tails, heads, capacities, costs)."""
+        groups = self.group_node(np.arange(self.n_g, dtype=np.int64))
+        households = self.household_node(np.arange(self.n_h, dtype=np.int64))
+        tails = [np.full(self.n_g, self.source), households]
+        heads = [groups, np.full(self.n_h, self.sink)]
+        caps = [np.ones(self.n_g, np.int64), np.ones(self.n_h, np.int64)]
+        if self.second_slots >= 0:
+            tails += [np.array([self.source]), np.full(self.n_g, self.extra)]
+            heads += [np.array([self.extra]), groups]
+            caps += [np.array([self.second_slots]), np.ones(self.n_g, np.int64)]
+        t, h, c = np.concatenate(tails), np.concatenate(heads), np.concatenate(caps)
+        return t, h, c, np.zeros(t.shape[0], np.int64)
+
+
+def _solve_flow(
+    net: _Network, lg: I64, lh: I64, cost: I64
+) -> tuple[Bools, I64, I64, I64, I64, I64]:
+    """Min-cost flow of value ``net.flow_value`` on the given pair arcs.
+
+    Returns the used mask over pair arcs and the full residual description
+    ``(tails, heads, costs, caps_residual_forward, flows)`` of every arc of the network.
+    """
+    ft, fh, fc, fk = net.fixed_arcs()
+    pt, ph = net.group_node(lg), net.household_node(lh)
+    tails = np.concatenate([ft, pt])
+    heads = np.concatenate([fh, ph])
+    caps = np.concatenate([fc, np.ones(lg.shape[0], np.int64)])
+    costs = np.concatenate([fk, cost])
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    arcs = smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    supplies = np.zeros(net.n_nodes, np.int64)
+    supplies[net.source] = net.flow_value
+    supplies[net.sink] = -net.flow_value
+    smcf.set_nodes_supplies(np.arange(net.n_nodes, dtype=np.int64), supplies)
+    status = smcf.solve()
+    if status != smcf.OPTIMAL:
+        raise Infeasible(f"min-cost flow solver returned status {status}")
+    flows = np.asarray(smcf.flows(arcs), dtype=np.int64)
+    used = flows[ft.shape[0] :] > 0
+    return used, tails, heads, costs, caps, flows
+
+
+def _potentials(n_nodes: int, tails: I64, heads: I64, costs: I64, caps: I64, flows: I64) -> I64:
+    """Shortest-path distances from a virtual root on the residual network (Bellman–Ford).
+
+    Residual arcs: ``tail -> head`` at ``cost`` where ``flow < cap``, ``head -> tail`` at
+    ``-cost`` where ``flow > 0``. The network is optimal, so there is no negative cycle and the
+    distances are valid potentials: every residual arc has a non-negative reduced cost.
+    """
+    fwd = flows < caps
+    bwd = flows > 0
+    r_tail = np.concatenate([tails[fwd], heads[bwd]])
+    r_head = np.concatenate([heads[fwd], tails[bwd]])
+    r_cost = np.concatenate([costs[fwd], -costs[bwd]])
+    order = np.argsort(r_head, kind="stable")
+    r_tail, r_head, r_cost = r_tail[order], r_head[order], r_cost[order]
+    if r_head.shape[0] == 0:
+        return np.zeros(n_nodes, np.int64)
+    starts = np.flatnonzero(np.r_[True, r_head[1:] != r_head[:-1]])
+    targets = r_head[starts]
+    dist = np.zeros(n_nodes, np.int64)
+    for _ in range(n_nodes + 1):
+        best = np.minimum.reduceat(dist[r_tail] + r_cost, starts)
+        improved = best < dist[targets]
+        if not improved.any():
+            return dist
+        dist[targets[improved]] = best[improved]
+    raise Infeasible("negative cycle in an optimal residual network (solver inconsistency)")
+
+
+def solve_optimal(
+    round: Round,
+    candidates: Candidates,
+    preference: I64,
+    *,
+    seed: int,
+    control_arm: bool,
+    prune_above: int = PRUNE_ABOVE,
+) -> OptimalAssignment:
+    """Exact lexicographic optimum of the ``optimal`` mechanism (see module docstring).
+
+    Parameters
+    ----------
+    round
+        The round; only sizes are read (indices of ``candidates`` refer to it).
+    candidates
+        Every eligible pair, sorted by (group, household).
+    preference
+        ``rank_g(h) + rank_h(g)`` per candidate.
+    seed
+        The round's lottery seed.
+    control_arm
+        Whether groups receive up to two households (treatment and control).
+    prune_above
+        Solve on a pruned, certified network when there are more candidates than this.
+    """
+    n_g, n_h = len(round.groups), len(round.households)
+    m = len(candidates)
+    if m == 0:
+        return OptimalAssignment(
+            np.zeros(0, np.int64), np.zeros(0, bool), 10.0**_FINEST_UNIT_EXP, False, 0
+        )
+    rng = rng_for(seed, "optimal/relabel")
+    label_g = random_labels(rng, n_g)
+    label_h = random_labels(rng, n_h)
+    lg_all = label_g[candidates.group]
+    lh_all = label_h[candidates.household]
+    order = np.lexsort((lh_all, lg_all))  # label-space arcs, canonical order
+    lg, lh = lg_all[order], lh_all[order]
+    del lg_all, lh_all
+    slots = 2 if control_arm else 1
+    n_nodes = 3 + n_g + n_h
+    cost, unit = integer_costs(
+        preference[order],
+        candidates.distance_km[order],
+        max_pairs=min(slots * n_g, n_h),
+        n_nodes=n_nodes,
+    )
+
+    m1, m1_arcs = _matching_value_and_edges(lg, lh, n_g, n_h, 1)
+    if control_arm:
+        total, t_arcs = _matching_value_and_edges(lg, lh, n_g, n_h, 2)
+        net = _Network(n_g, n_h, total, total - m1)
+        seed_arcs = np.concatenate([m1_arcs, t_arcs])
+    else:
+        net = _Network(n_g, n_h, m1, -1)
+        seed_arcs = m1_arcs
+
+    pruned = m > prune_above
+    if pruned:
+        keep = _cheapest_per_node(lg, lh, cost, PRUNE_K)
+        keep |= _cheapest_per_node(lh, lg, cost, PRUNE_K)
+        keep[seed_arcs] = True
+    else:
+        keep = np.ones(m, dtype=bool)
+
+    rounds = 0
+    while True:
+        rounds += 1
+        active = np.flatnonzero(keep)
+        used, tails, heads, costs, caps, flows = _solve_flow(
+            net, lg[active], lh[active], cost[active]
+        )
+        if not pruned or active.shape[0] == m:
+            break
+        pot = _potentials(net.n_nodes, tails, heads, costs, caps, flows)
+        left_out = np.flatnonzero(~keep)
+        reduced = cost[left_out] + pot[net.group_node(lg[left_out])]
+        reduced -= pot[net.household_node(lh[left_out])]
+        violating = left_out[reduced < 0]
+        if violating.shape[0] == 0:
+            break
+        keep[violating] = True
+
+    chosen_label_space = active[used]
+    chosen = np.sort(order[chosen_label_space])  # candidate indices, sorted by (group, hh)
+    control = np.zeros(chosen.shape[0], dtype=bool)
+    if control_arm and chosen.shape[0]:
+        groups = candidates.group[chosen]
+        first = np.r_[True, groups[1:] != groups[:-1]]
+        doubles = np.flatnonzero(~first) - 1  # position of the first of each pair of two
+        coins = fair_coins(rng_for(seed, "optimal/treatment-coin"), doubles.shape[0])
+        control[doubles[coins]] = True
+        control[doubles[~coins] + 1] = True
+    return OptimalAssignment(chosen.astype(np.int64), control, unit, pruned, rounds)

@@ -1,0 +1,530 @@
+"""Round files (``welcomematch.round/1``) in, result files (``welcomematch.result/1``) out.
+
+The contract is ``docs/round-format.md`` (shared docs). This module is its only parser: every
+way a file can break the contract raises :class:`~welcomematch.core.errors.InvalidInput` with a
+one-line message that names the participant (``group G01``, ``household H07``,
+``groups[3]`` when the id itself is unusable), ``parameters`` or ``round`` and the field, e.g.
+``household H07: vulnerability: must be an integer >= 0, got -1``.
+
+Writing is deterministic: the same :class:`Round` or :class:`Result` always gives the same
+bytes. Keys follow the contract's order, lists are sorted by id (code-point order; matches and
+controls by group id), every list item sits on its own line so files diff cleanly, and the
+text ends with a newline. Distances in results are rounded to 3 decimals (metres), the
+total distance likewise; coordinates and parameters are written exactly as held.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, NoReturn
+
+from welcomematch.core.errors import InvalidInput
+from welcomematch.core.model import (
+    DEFAULT_MAX_DISTANCE_KM,
+    RESULT_FORMAT,
+    ROUND_FORMAT,
+    Group,
+    Household,
+    Mechanism,
+    Pair,
+    Parameters,
+    Result,
+    Round,
+    Summary,
+    Unmatched,
+    UnmatchedReason,
+)
+
+#: Decimals kept for distances in result files (3 = metres).
+DISTANCE_DECIMALS = 3
+
+_ROUND_KEYS = ("format", "parameters", "groups", "households")
+_PARAMETER_KEYS = ("max_distance_km", "mechanism", "control_arm", "seed")
+_GROUP_KEYS = ("id", "lat", "lon", "capacity", "type", "ranking", "exclude")
+_HOUSEHOLD_KEYS = ("id", "lat", "lon", "vulnerability", "type", "ranking", "exclude")
+_PAIR_KEYS = ("group", "household", "distance_km", "group_rank", "household_rank")
+_UNMATCHED_KEYS = ("id", "reason", "eligible_partners")
+_SUMMARY_KEYS = (
+    "groups",
+    "households",
+    "eligible_pairs",
+    "matched",
+    "controls",
+    "preference_cost",
+    "total_distance_km",
+    "solver",
+    "version",
+)
+_RESULT_KEYS = (
+    "format",
+    "parameters",
+    "matches",
+    "controls",
+    "unmatched_groups",
+    "unmatched_households",
+    "summary",
+)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _show(value: Any) -> str:
+    """The offending value as JSON, cut short so the message stays one line."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _fail(record: str | None, field: str | None, message: str) -> NoReturn:
+    raise InvalidInput(message, record=record, field=field)
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise InvalidInput(f"not a finite number: {name} is not allowed", record="round")
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise InvalidInput(f"key {_show(key)} appears twice in one object", record="round")
+        result[key] = value
+    return result
+
+
+def _parse_json(text: str | bytes, what: str) -> Any:
+    try:
+        return json.loads(
+            text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys
+        )
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(
+            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", record=what
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"not UTF-8 text: {exc.reason}", record=what) from None
+    except RecursionError:
+        raise InvalidInput("not valid JSON: nested too deeply", record=what) from None
+
+
+def _check_keys(
+    obj: Mapping[str, Any], record: str, allowed: Iterable[str], required: Iterable[str]
+) -> None:
+    allowed_set = set(allowed)
+    for key in obj:
+        if key not in allowed_set:
+            _fail(record, str(key), "unknown field")
+    for key in required:
+        if key not in obj:
+            _fail(record, key, "missing required field")
+
+
+def _object(value: Any, record: str, field: str | None) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        _fail(record, field, f"must be an object, got {_show(value)}")
+    return value
+
+
+def _list(value: Any, record: str, field: str) -> list[Any]:
+    if not isinstance(value, list):
+        _fail(record, field, f"must be a list, got {_show(value)}")
+    return value
+
+
+def _integer(value: Any, record: str, field: str, minimum: int = 0) -> int:
+    # bool is a subclass of int in Python; the contract's integers are not booleans.
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        _fail(record, field, f"must be an integer >= {minimum}, got {_show(value)}")
+    return value
+
+
+def _number(value: Any, record: str, field: str, low: float, high: float) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
+        _fail(record, field, f"must be a number in [{low:g}, {high:g}], got {_show(value)}")
+    return float(value)
+
+
+def _string(value: Any, record: str, field: str) -> str:
+    if not isinstance(value, str) or not value:
+        _fail(record, field, f"must be a non-empty string, got {_show(value)}")
+    return value
+
+
+def _strings(value: Any, record: str, field: str, what: str) -> tuple[str, ...]:
+    items = _list(value, record, field)
+    seen: set[str] = set()
+    for position, item in enumerate(items):
+        if not isinstance(item, str) or not item:
+            _fail(
+                record,
+                field,
+                f"item {position} must be a non-empty string, got {_show(item)}",
+            )
+        if item in seen:
+            _fail(record, field, f"{what} {_show(item)} is listed twice")
+        seen.add(item)
+    return tuple(items)
+
+
+def _parameters(value: Any) -> Parameters:
+    record = "parameters"
+    obj = _object(value, record, None)
+    _check_keys(obj, record, _PARAMETER_KEYS, ())
+    max_distance = obj.get("max_distance_km", DEFAULT_MAX_DISTANCE_KM)
+    if (
+        isinstance(max_distance, bool)
+        or not isinstance(max_distance, int | float)
+        or not math.isfinite(max_distance)
+        or max_distance <= 0
+    ):
+        _fail(record, "max_distance_km", f"must be a number > 0, got {_show(max_distance)}")
+    mechanism_text = obj.get("mechanism", Mechanism.OPTIMAL.value)
+    if mechanism_text not in {m.value for m in Mechanism}:
+        choices = ", ".join(f'"{m.value}"' for m in Mechanism)
+        _fail(record, "mechanism", f"must be one of {choices}, got {_show(mechanism_text)}")
+    mechanism = Mechanism(mechanism_text)
+    control_arm = obj.get("control_arm", False)
+    if not isinstance(control_arm, bool):
+        _fail(record, "control_arm", f"must be true or false, got {_show(control_arm)}")
+    if control_arm and mechanism is Mechanism.STABLE:
+        _fail(record, "control_arm", 'must be false with mechanism "stable"')
+    seed = _integer(obj.get("seed", 0), record, "seed")
+    return Parameters(
+        max_distance_km=float(max_distance),
+        mechanism=mechanism,
+        control_arm=control_arm,
+        seed=seed,
+    )
+
+
+def _participant_id(obj: Mapping[str, Any], side: str, position: int) -> str:
+    """The id, or an error naming the position (``groups[3]``) when there is no usable id."""
+    fallback = f"{side}s[{position}]"
+    if "id" not in obj:
+        _fail(fallback, "id", "missing required field")
+    return _string(obj["id"], fallback, "id")
+
+
+def _group(value: Any, position: int) -> Group:
+    obj = _object(value, f"groups[{position}]", None)
+    gid = _participant_id(obj, "group", position)
+    record = f"group {gid}"
+    _check_keys(obj, record, _GROUP_KEYS, _GROUP_KEYS[:-1])
+    return Group(
+        id=gid,
+        lat=_number(obj["lat"], record, "lat", -90.0, 90.0),
+        lon=_number(obj["lon"], record, "lon", -180.0, 180.0),
+        capacity=_integer(obj["capacity"], record, "capacity"),
+        type=_string(obj["type"], record, "type"),
+        ranking=_strings(obj["ranking"], record, "ranking", "type"),
+        exclude=frozenset(_strings(obj.get("exclude", []), record, "exclude", "id")),
+    )
+
+
+def _household(value: Any, position: int) -> Household:
+    obj = _object(value, f"households[{position}]", None)
+    hid = _participant_id(obj, "household", position)
+    record = f"household {hid}"
+    _check_keys(obj, record, _HOUSEHOLD_KEYS, _HOUSEHOLD_KEYS[:-1])
+    return Household(
+        id=hid,
+        lat=_number(obj["lat"], record, "lat", -90.0, 90.0),
+        lon=_number(obj["lon"], record, "lon", -180.0, 180.0),
+        vulnerability=_integer(obj["vulnerability"], record, "vulnerability"),
+        type=_string(obj["type"], record, "type"),
+        ranking=_strings(obj["ranking"], record, "ranking", "type"),
+        exclude=frozenset(_strings(obj.get("exclude", []), record, "exclude", "id")),
+    )
+
+
+def _unique(ids: Iterable[str], side: str) -> set[str]:
+    seen: set[str] = set()
+    for pid in ids:
+        if pid in seen:
+            _fail(f"{side} {pid}", "id", "duplicate id")
+        seen.add(pid)
+    return seen
+
+
+def round_from_dict(data: Any) -> Round:
+    """Validate already-parsed JSON data against ``welcomematch.round/1``."""
+    obj = _object(data, "round", None)
+    if "format" not in obj:
+        _fail("round", "format", "missing required field")
+    if obj["format"] != ROUND_FORMAT:
+        _fail("round", "format", f'must be "{ROUND_FORMAT}", got {_show(obj["format"])}')
+    _check_keys(obj, "round", _ROUND_KEYS, ("groups", "households"))
+    parameters = _parameters(obj.get("parameters", {}))
+    groups = tuple(
+        _group(item, position)
+        for position, item in enumerate(_list(obj["groups"], "round", "groups"))
+    )
+    households = tuple(
+        _household(item, position)
+        for position, item in enumerate(_list(obj["households"], "round", "households"))
+    )
+    group_ids = _unique((g.id for g in groups), "group")
+    household_ids = _unique((h.id for h in households), "household")
+    for g in groups:
+        for hid in sorted(g.exclude - household_ids):
+            _fail(f"group {g.id}", "exclude", f"unknown household id {_show(hid)}")
+    for h in households:
+        for gid in sorted(h.exclude - group_ids):
+            _fail(f"household {h.id}", "exclude", f"unknown group id {_show(gid)}")
+    return Round(parameters=parameters, groups=groups, households=households)
+
+
+def loads_round(text: str | bytes) -> Round:
+    """Parse and validate the text of a round file."""
+    return round_from_dict(_parse_json(text, "round"))
+
+
+def load_round(path: str | Path) -> Round:
+    """Read and validate a round file; an unreadable file is an :class:`InvalidInput` too."""
+    return loads_round(_read(path, "round"))
+
+
+def _read(path: str | Path, what: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}", record=what) from None
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _scalar(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def _inline(obj: Mapping[str, object]) -> str:
+    """One JSON object on one line, keys in the mapping's order."""
+    parts = []
+    for key, value in obj.items():
+        if isinstance(value, list | tuple):
+            text = "[" + ", ".join(_scalar(v) for v in value) + "]"
+        else:
+            text = _scalar(value)
+        parts.append(f"{_scalar(key)}: {text}")
+    return "{" + ", ".join(parts) + "}"
+
+
+def _document(sections: Mapping[str, object]) -> str:
+    """A top-level object: scalars and small objects inline, lists one item per line."""
+    lines = ["{"]
+    items = list(sections.items())
+    for index, (key, value) in enumerate(items):
+        comma = "," if index < len(items) - 1 else ""
+        if isinstance(value, list):
+            if not value:
+                lines.append(f"  {_scalar(key)}: []{comma}")
+                continue
+            lines.append(f"  {_scalar(key)}: [")
+            for position, item in enumerate(value):
+                inner = "," if position < len(value) - 1 else ""
+                lines.append(f"    {_inline(item)}{inner}")
+            lines.append(f"  ]{comma}")
+        elif isinstance(value, dict):
+            lines.append(f"  {_scalar(key)}: {_inline(value)}{comma}")
+        else:
+            lines.append(f"  {_scalar(key)}: {_scalar(value)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _parameters_dict(parameters: Parameters) -> dict[str, object]:
+    return {
+        "max_distance_km": float(parameters.max_distance_km),
+        "mechanism": parameters.mechanism.value,
+        "control_arm": parameters.control_arm,
+        "seed": parameters.seed,
+    }
+
+
+def round_to_dict(round_: Round) -> dict[str, object]:
+    """The round as plain JSON data, keys in contract order, participants sorted by id."""
+    return {
+        "format": ROUND_FORMAT,
+        "parameters": _parameters_dict(round_.parameters),
+        "groups": [
+            {
+                "id": g.id,
+                "lat": float(g.lat),
+                "lon": float(g.lon),
+                "capacity": g.capacity,
+                "type": g.type,
+                "ranking": list(g.ranking),
+                "exclude": sorted(g.exclude),
+            }
+            for g in sorted(round_.groups, key=lambda g: g.id)
+        ],
+        "households": [
+            {
+                "id": h.id,
+                "lat": float(h.lat),
+                "lon": float(h.lon),
+                "vulnerability": h.vulnerability,
+                "type": h.type,
+                "ranking": list(h.ranking),
+                "exclude": sorted(h.exclude),
+            }
+            for h in sorted(round_.households, key=lambda h: h.id)
+        ],
+    }
+
+
+def dumps_round(round_: Round) -> str:
+    """The round file text: deterministic, one participant per line, trailing newline."""
+    return _document(round_to_dict(round_))
+
+
+def _km(value: float) -> float:
+    rounded = round(float(value), DISTANCE_DECIMALS)
+    return rounded + 0.0  # no "-0.0"
+
+
+def _pair_dict(pair: Pair) -> dict[str, object]:
+    return {
+        "group": pair.group,
+        "household": pair.household,
+        "distance_km": _km(pair.distance_km),
+        "group_rank": pair.group_rank,
+        "household_rank": pair.household_rank,
+    }
+
+
+def _unmatched_dict(item: Unmatched) -> dict[str, object]:
+    return {
+        "id": item.id,
+        "reason": item.reason.value,
+        "eligible_partners": item.eligible_partners,
+    }
+
+
+def result_to_dict(result: Result) -> dict[str, object]:
+    """The result as plain JSON data in the contract's field order, lists sorted by id."""
+    s = result.summary
+    return {
+        "format": RESULT_FORMAT,
+        "parameters": _parameters_dict(result.parameters),
+        "matches": [
+            _pair_dict(p) for p in sorted(result.matches, key=lambda p: (p.group, p.household))
+        ],
+        "controls": [
+            _pair_dict(p) for p in sorted(result.controls, key=lambda p: (p.group, p.household))
+        ],
+        "unmatched_groups": [
+            _unmatched_dict(u) for u in sorted(result.unmatched_groups, key=lambda u: u.id)
+        ],
+        "unmatched_households": [
+            _unmatched_dict(u) for u in sorted(result.unmatched_households, key=lambda u: u.id)
+        ],
+        "summary": {
+            "groups": s.groups,
+            "households": s.households,
+            "eligible_pairs": s.eligible_pairs,
+            "matched": s.matched,
+            "controls": s.controls,
+            "preference_cost": s.preference_cost,
+            "total_distance_km": _km(s.total_distance_km),
+            "solver": s.solver,
+            "version": s.version,
+        },
+    }
+
+
+def dumps_result(result: Result) -> str:
+    """The result file text: same Result, same bytes; one pair per line; trailing newline."""
+    return _document(result_to_dict(result))
+
+
+# --------------------------------------------------------------------------- reading results
+
+
+def _result_pair(value: Any, where: str) -> Pair:
+    obj = _object(value, where, None)
+    _check_keys(obj, where, _PAIR_KEYS, _PAIR_KEYS)
+    return Pair(
+        group=_string(obj["group"], where, "group"),
+        household=_string(obj["household"], where, "household"),
+        distance_km=_number(obj["distance_km"], where, "distance_km", 0.0, math.inf),
+        group_rank=_integer(obj["group_rank"], where, "group_rank"),
+        household_rank=_integer(obj["household_rank"], where, "household_rank"),
+    )
+
+
+def _result_unmatched(value: Any, where: str) -> Unmatched:
+    obj = _object(value, where, None)
+    _check_keys(obj, where, _UNMATCHED_KEYS, _UNMATCHED_KEYS)
+    reason = obj["reason"]
+    if reason not in {r.value for r in UnmatchedReason}:
+        _fail(where, "reason", f"unknown reason {_show(reason)}")
+    return Unmatched(
+        id=_string(obj["id"], where, "id"),
+        reason=UnmatchedReason(reason),
+        eligible_partners=_integer(obj["eligible_partners"], where, "eligible_partners"),
+    )
+
+
+def _items(obj: Mapping[str, Any], key: str, parse: Callable[[Any, str], Any]) -> tuple[Any, ...]:
+    return tuple(
+        parse(item, f"{key}[{position}]")
+        for position, item in enumerate(_list(obj[key], "result", key))
+    )
+
+
+def result_from_dict(data: Any) -> Result:
+    """Validate already-parsed JSON data against ``welcomematch.result/1``."""
+    obj = _object(data, "result", None)
+    if obj.get("format") != RESULT_FORMAT:
+        _fail("result", "format", f'must be "{RESULT_FORMAT}", got {_show(obj.get("format"))}')
+    _check_keys(obj, "result", _RESULT_KEYS, _RESULT_KEYS)
+    summary = _object(obj["summary"], "result", "summary")
+    _check_keys(summary, "summary", _SUMMARY_KEYS, _SUMMARY_KEYS)
+    ints = {
+        key: _integer(summary[key], "summary", key)
+        for key in _SUMMARY_KEYS
+        if key not in ("total_distance_km", "solver", "version")
+    }
+    return Result(
+        parameters=_parameters(obj["parameters"]),
+        matches=_items(obj, "matches", _result_pair),
+        controls=_items(obj, "controls", _result_pair),
+        unmatched_groups=_items(obj, "unmatched_groups", _result_unmatched),
+        unmatched_households=_items(obj, "unmatched_households", _result_unmatched),
+        summary=Summary(
+            groups=ints["groups"],
+            households=ints["households"],
+            eligible_pairs=ints["eligible_pairs"],
+            matched=ints["matched"],
+            controls=ints["controls"],
+            preference_cost=ints["preference_cost"],
+            total_distance_km=_number(
+                summary["total_distance_km"], "summary", "total_distance_km", 0.0, math.inf
+            ),
+            solver=_string(summary["solver"], "summary", "solver"),
+            version=_string(summary["version"], "summary", "version"),
+        ),
+    )
+
+
+def loads_result(text: str | bytes) -> Result:
+    """Parse and validate the text of a result file."""
+    return result_from_dict(_parse_json(text, "result"))
+
+
+def load_result(path: str | Path) -> Result:
+    """Read and validate a result file."""
+    return loads_result(_read(path, "result"))
