@@ -277,7 +277,8 @@ def _convert_row(
                     spec.kind in (tabular.SELECT_MULTIPLE, tabular.RANK)
                     and column.field in row.answers
                 ):
-                    value = [*row.answers[column.field], *value]  # type: ignore[misc]
+                    merged = [*row.answers[column.field], *value]  # type: ignore[misc]
+                    value = list(dict.fromkeys(merged))
                 row.answers[column.field] = value
         except tabular.ValueProblem as problem:
             row.errors.append(
