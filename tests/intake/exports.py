@@ -9,8 +9,6 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
-from welcomematch.intake import questions as q
-
 
 def xlsx(sheets: dict[str, list[list[Any]]]) -> bytes:
     workbook = Workbook()

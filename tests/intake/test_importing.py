@@ -345,8 +345,9 @@ def test_saved_mapping_maps_a_programme_specific_header(
         programme=programme, kind="groups", columns={"Groepsnaam (eigen vraag)": "name"}
     )
     export = two_groups()
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     workbook = load_workbook(io.BytesIO(export))
     workbook["Welkomstgroep"]["C1"] = "Groepsnaam (eigen vraag)"
@@ -409,7 +410,9 @@ def test_round_trip_xlsform_to_export_to_import_gives_the_same_participant(
     fields = [f.name for f in model._meta.concrete_fields if f.name not in skip]
     assert {f: getattr(imported, f) for f in fields} == {f: getattr(direct, f) for f in fields}
     related = "members" if kind == "groups" else "persons"
-    strip = lambda rows: [
-        {k: v for k, v in r.items() if k not in ("id", "group_id", "household_id")} for r in rows
-    ]  # noqa: E731
+
+    def strip(rows: Any) -> list[dict[str, Any]]:
+        skip = ("id", "group_id", "household_id")
+        return [{k: v for k, v in r.items() if k not in skip} for r in rows]
+
     assert strip(getattr(imported, related).values()) == strip(getattr(direct, related).values())

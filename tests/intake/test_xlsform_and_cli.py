@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.intake.exports import kobo_export
 from tests.intake.answers import group_answers
+from tests.intake.exports import kobo_export
 from welcomematch.cli import intake as cli
 from welcomematch.intake.models import Postcode, WelcomeGroup
 from welcomematch.intake.questions import QUESTIONNAIRES
