@@ -13,9 +13,19 @@ from django.utils.translation import gettext_lazy as _
 
 from welcomematch.intake import questions as q
 from welcomematch.intake.models import ImportKind
-from welcomematch.intake.services import ERR_NO_LOCATION, INVITATION_DAYS, resolve_location
+from welcomematch.intake.services import INVITATION_DAYS, resolve_location
 from welcomematch.programmes.models import City, Programme
 
+#: The geocoding errors of the services, in the visitor's language (same text as the constants).
+POSTCODE_MESSAGES = {
+    "postcode_format": _("%(code)s is not a Dutch postcode (use 1234 or 1234 AB)."),
+    "postcode_unknown": _("Postcode %(code)s is not in the postcode table."),
+    "postcode_table_empty": _(
+        "No postcode table is loaded. Load one with: welcomematch postcodes load NL.txt "
+        "(a GeoNames postal-code dump), or enter coordinates directly."
+    ),
+}
+ERR_LOCATION_MISSING = _("Give a postcode or both latitude and longitude.")
 ERR_RANK_DUPLICATE = _("Each choice may appear only once in the ranking.")
 ERR_RANK_INCOMPLETE = _("Rank every option.")
 
@@ -130,14 +140,19 @@ class QuestionForm(forms.Form):
             postcode = data.get("postcode") or ""
             lat, lon = data.get("latitude"), data.get("longitude")
             if not postcode and (lat is None or lon is None):
-                self.add_error("postcode", ERR_NO_LOCATION)
+                self.add_error("postcode", ERR_LOCATION_MISSING)
             else:
                 try:
                     data["postcode"], _lat, _lon = resolve_location(
                         postcode=postcode, latitude=lat, longitude=lon, country=self.country
                     )
                 except ValidationError as error:
-                    self.add_error("postcode", error.messages)
+                    code = getattr(error, "code", None) or ""
+                    if code in POSTCODE_MESSAGES:
+                        shown = POSTCODE_MESSAGES[code] % {"code": postcode.strip().upper()}
+                        self.add_error("postcode", str(shown))
+                    else:
+                        self.add_error("postcode", error.messages)
         return data
 
     def answers(self) -> dict[str, Any]:
