@@ -322,7 +322,7 @@ def test_web_import_previews_then_commits_and_saves_the_mapping(
     client.login(username=users["coordinator"].username, password=PASSWORD)
     upload = SimpleUploadedFile("groups.xlsx", two_groups())
     response = client.post(
-        reverse("intake:import"), {"kind": "groups", "city": city.pk, "files": [upload]}
+        reverse("intake:import"), {"kind": "groups", "city": city.pk, "exports": [upload]}
     )
     assert response.status_code == 302
     run = ImportRun.objects.get()

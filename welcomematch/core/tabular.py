@@ -83,7 +83,7 @@ def read_csv(text: str, *, name: str = "csv") -> Table:
     if not rows:
         return Table(name=name, headers=[])
     headers = [h.strip() for h in rows[0]]
-    body = [list(row) for row in rows[1:] if any(cell.strip() for cell in row)]
+    body: list[list[object]] = [list(row) for row in rows[1:] if any(c.strip() for c in row)]
     return Table(name=name, headers=headers, rows=body)
 
 

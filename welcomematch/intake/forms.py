@@ -97,7 +97,7 @@ def field_for(question: q.Question, *, force_optional: bool = False) -> forms.Fi
         return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
     options = [(c.code, c.label) for c in q.choices(question.choices)] if question.choices else []
     if kind == q.SELECT_ONE:
-        widget: forms.Widget = forms.RadioSelect if len(options) <= 4 else forms.Select
+        widget: type[forms.Widget] = forms.RadioSelect if len(options) <= 4 else forms.Select
         choices = options if widget is forms.RadioSelect else [("", "—"), *options]
         return forms.ChoiceField(choices=choices, widget=widget, **common)
     if kind == q.SELECT_MULTIPLE:
@@ -176,17 +176,6 @@ class BaseRepeatFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         return {"questions": self.questions}
 
-    @property
-    def empty_form(self) -> forms.Form:
-        return self.form(
-            auto_id=self.auto_id,
-            prefix=self.add_prefix("__prefix__"),
-            empty_permitted=True,
-            use_required_attribute=False,
-            questions=self.questions,
-            renderer=self.renderer,
-        )
-
     def rows(self) -> list[dict[str, Any]]:
         return [
             {name: json_ready(value) for name, value in form.cleaned_data.items()}
@@ -208,11 +197,11 @@ def repeat_formset(
     formset_class = forms.formset_factory(
         RepeatRowForm, formset=BaseRepeatFormSet, extra=extra, min_num=1, validate_min=True
     )
-    return formset_class(
+    return formset_class(  # type: ignore[return-value]
         data=data,
         initial=list(initial),
         prefix=section,
-        questions=questionnaire.in_section(section),
+        questions=questionnaire.in_section(section),  # type: ignore[call-arg]
     )
 
 
@@ -298,7 +287,7 @@ class ImportUploadForm(forms.Form):
     city = forms.ModelChoiceField(
         label=_("City (when the export has no city column)"), queryset=City.objects.none()
     )
-    files = MultipleFileField(
+    exports = MultipleFileField(
         label=_("Export files (CSV or XLSX)"),
         help_text=_(
             "An XLSX export with its repeat sheets, or a CSV file (plus one CSV per repeat)."

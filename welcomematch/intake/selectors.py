@@ -87,5 +87,5 @@ def programme_for_user(user: object) -> Programme | None:
     """The user's programme, or the only/first programme for users without one."""
     programme = getattr(user, "programme", None)
     if programme is not None:
-        return programme  # type: ignore[no-any-return]
+        return programme
     return Programme.objects.order_by("pk").first()

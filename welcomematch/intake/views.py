@@ -376,7 +376,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     programme = _programme(request)
     form = ImportUploadForm(request.POST or None, request.FILES or None, programme=programme)
     if request.method == "POST" and form.is_valid():
-        files = [(f.name, f.read()) for f in form.cleaned_data["files"]]
+        files = [(f.name, f.read()) for f in form.cleaned_data["exports"]]
         run = import_preview(
             programme=programme,
             city=form.cleaned_data["city"],
