@@ -206,3 +206,24 @@ def test_coordinator_records_a_household_interview(
     assert household.ranking[0] == "seniors"
     assert household.vulnerability == 2  # 13 domains × 1 point = 13 ≥ 9
     assert household.interviewer == users[COORD]
+
+
+def test_the_group_form_never_shows_household_data(
+    programme: Any, city: Any, postcodes: int
+) -> None:
+    make_household(city, contact_name="Geheime Naam", support_notes="trauma details")
+    _group, _invitation, token = group_invite(
+        programme=programme, city=city, name="De Buren", actor=None
+    )
+    client = Client()
+    pages = [
+        reverse("intake:welcome", args=[token]),
+        reverse("intake:welcome_summary", args=[token]),
+    ]
+    pages += [
+        reverse("intake:welcome_step", args=[token, s])
+        for s in ("group", "members", "matching", "about", "agreement")
+    ]
+    for url in pages:
+        content = client.get(url).content.decode()
+        assert "Geheime Naam" not in content and "trauma details" not in content

@@ -133,6 +133,9 @@ class QuestionForm(forms.Form):
         for question in self.questions:
             self.fields[question.name] = field_for(question)
         self.checks_location = "postcode" in self.fields
+        if self.checks_location:
+            # Not optional: a postcode or coordinates are needed; shown without "(optional)".
+            self.fields["postcode"].needs_one_of = True  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
