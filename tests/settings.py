@@ -9,6 +9,6 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 os.environ.setdefault("WELCOMEMATCH_HOME", tempfile.mkdtemp(prefix="welcomematch-tests-"))
 
-from welcomematch.settings import *  # noqa: E402, F403
+from welcomematch.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

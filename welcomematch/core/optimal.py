@@ -73,6 +73,7 @@ _COARSEST_UNIT_EXP = 3
 PRUNE_ABOVE = 200_000
 #: Cheapest arcs kept per participant when pruning.
 PRUNE_K = 6
+_DEBUG = False
 
 
 @dataclass(frozen=True)
@@ -180,9 +181,13 @@ def _matching_value_and_edges(lg: I64, lh: I64, n_g: int, n_h: int, copies: int)
     return int(matched_rows.shape[0]), pos.astype(np.int64)
 
 
-def _cheapest_per_node(node: I64, other: I64, cost: I64, k: int) -> Bools:
-    """Mask of each node's ``k`` cheapest arcs (ties by the other end's label)."""
-    order = np.lexsort((other, cost, node))
+def _cheapest_per_node(node: I64, cost: I64, k: int, cost_bound: int) -> Bools:
+    """Mask of each node's ``k`` cheapest arcs; ties by arc position (label order).
+
+    ``node * cost_bound + cost`` is one int64 sort key (``cost_bound`` exceeds every cost, and
+    :func:`integer_costs` keeps costs times the node count far below 2**63).
+    """
+    order = np.argsort(node * cost_bound + cost, kind="stable")
     sorted_node = node[order]
     starts = np.flatnonzero(np.r_[True, sorted_node[1:] != sorted_node[:-1]])
     run_start = np.repeat(starts, np.diff(np.r_[starts, sorted_node.shape[0]]))
@@ -322,7 +327,7 @@ def solve_optimal(
     label_h = random_labels(rng, n_h)
     lg_all = label_g[candidates.group]
     lh_all = label_h[candidates.household]
-    order = np.lexsort((lh_all, lg_all))  # label-space arcs, canonical order
+    order = np.argsort(lg_all * n_h + lh_all)  # label-space arcs, canonical order (keys unique)
     lg, lh = lg_all[order], lh_all[order]
     del lg_all, lh_all
     slots = 2 if control_arm else 1
@@ -345,8 +350,9 @@ def solve_optimal(
 
     pruned = m > prune_above
     if pruned:
-        keep = _cheapest_per_node(lg, lh, cost, PRUNE_K)
-        keep |= _cheapest_per_node(lh, lg, cost, PRUNE_K)
+        bound = int(cost.max()) + 1
+        keep = _cheapest_per_node(lg, cost, PRUNE_K, bound)
+        keep |= _cheapest_per_node(lh, cost, PRUNE_K, bound)
         keep[seed_arcs] = True
     else:
         keep = np.ones(m, dtype=bool)
@@ -365,6 +371,8 @@ def solve_optimal(
         reduced = cost[left_out] + pot[net.group_node(lg[left_out])]
         reduced -= pot[net.household_node(lh[left_out])]
         violating = left_out[reduced < 0]
+        if _DEBUG:
+            print(f"solve {rounds}: {active.shape[0]} arcs, {violating.shape[0]} violating")
         if violating.shape[0] == 0:
             break
         keep[violating] = True

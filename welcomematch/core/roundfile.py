@@ -141,7 +141,7 @@ def _integer(value: Any, record: str, field: str, minimum: int = 0) -> int:
     # bool is a subclass of int in Python; the contract's integers are not booleans.
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         _fail(record, field, f"must be an integer >= {minimum}, got {_show(value)}")
-    return value
+    return int(value)
 
 
 def _number(value: Any, record: str, field: str, low: float, high: float) -> float:
@@ -310,15 +310,8 @@ def _scalar(value: object) -> str:
 
 
 def _inline(obj: Mapping[str, object]) -> str:
-    """One JSON object on one line, keys in the mapping's order."""
-    parts = []
-    for key, value in obj.items():
-        if isinstance(value, list | tuple):
-            text = "[" + ", ".join(_scalar(v) for v in value) + "]"
-        else:
-            text = _scalar(value)
-        parts.append(f"{_scalar(key)}: {text}")
-    return "{" + ", ".join(parts) + "}"
+    """One JSON object on one line, keys in the mapping's order (``{"a": 1, "b": [1, 2]}``)."""
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
 
 
 def _document(sections: Mapping[str, object]) -> str:

@@ -122,6 +122,15 @@ class Proposal(models.Model):
         return f"{self.group.reference} – {self.household.reference} ({self.role})"
 
 
+class UnmatchedReason(models.TextChoices):
+    """Why a participant was left without a partner (the round contract's codes)."""
+
+    NO_PARTNER_IN_RANGE = "no_partner_in_range", _("Nobody on the other side within the distance")
+    VULNERABILITY = "vulnerability", _("Everyone in range needs more support than can be given")
+    EXCLUDED = "excluded", _("Every possible partner is excluded")
+    PARTNERS_TAKEN = "partners_taken", _("Possible partners went to others")
+
+
 class UnmatchedEntry(models.Model):
     """A participant left without a partner in a round, with the reason code."""
 
@@ -139,7 +148,7 @@ class UnmatchedEntry(models.Model):
     household = models.ForeignKey(
         "intake.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.CharField(_("reason"), max_length=32)
+    reason = models.CharField(_("reason"), max_length=32, choices=UnmatchedReason.choices)
     eligible_partners = models.PositiveIntegerField(_("eligible partners"))
 
     class Meta:

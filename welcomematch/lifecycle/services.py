@@ -1,0 +1,293 @@
+"""Writers for the match lifecycle: first meeting, start, end with reason, completion,
+cultural ambassadors, monthly check-ins and joint goals.
+
+A match moves only through :data:`MATCH_TRANSITIONS`; every move writes an audit event in the
+same transaction. Ending a match records the reason and excludes the pair from later rounds,
+so both participants can be rematched with someone else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from welcomematch.accounts.models import User
+from welcomematch.accounts.services import audit_record
+from welcomematch.i18n import message
+from welcomematch.intake.models import Exclusion
+from welcomematch.lifecycle.models import CheckIn, CulturalAmbassador, JointGoal, Match, MatchStatus
+from welcomematch.programmes.models import Category, CategoryKind
+
+MATCH_TRANSITIONS: dict[str, frozenset[str]] = {
+    MatchStatus.PROPOSED: frozenset(
+        {MatchStatus.INTRODUCED, MatchStatus.ACTIVE, MatchStatus.ENDED}
+    ),
+    MatchStatus.INTRODUCED: frozenset({MatchStatus.ACTIVE, MatchStatus.ENDED}),
+    MatchStatus.ACTIVE: frozenset({MatchStatus.ENDED, MatchStatus.COMPLETED}),
+    MatchStatus.ENDED: frozenset(),
+    MatchStatus.COMPLETED: frozenset(),
+}
+OPEN_STATUSES = (MatchStatus.PROPOSED, MatchStatus.INTRODUCED, MatchStatus.ACTIVE)
+
+ERR_TRANSITION = _("A match that is %(current)s cannot become %(target)s.")
+ERR_END_REASON = _("Choose a reason from the list of end reasons ('%(code)s' is not one).")
+ERR_AMBASSADOR_FULL = _("%(name)s already supports %(load)s matches (maximum %(capacity)s).")
+ERR_AMBASSADOR_INACTIVE = _("%(name)s is not active.")
+ERR_AMBASSADOR_PROGRAMME = _("%(name)s works for another programme.")
+ERR_GOAL = _("Choose a goal from the list of goals ('%(code)s' is not one).")
+ERR_MATCH_CLOSED = _("This match has ended; nothing can be added to it.")
+
+
+def _move(
+    *, match: Match, target: MatchStatus, actor: User | None, data: dict[str, object]
+) -> Match:
+    current = match.status
+    if target not in MATCH_TRANSITIONS[current]:
+        raise ValidationError(
+            message(
+                ERR_TRANSITION,
+                current=match.get_status_display().lower(),
+                target=target.label.lower(),
+            ),
+            code="invalid_transition",
+        )
+    match.status = target
+    match.full_clean()
+    match.save()
+    audit_record(
+        actor=actor,
+        action=f"match.{target.value}",
+        obj=match,
+        data={"from": current, "to": target.value, **data},
+    )
+    return match
+
+
+def _locked(match: Match) -> Match:
+    return Match.objects.select_for_update().select_related("group", "household").get(pk=match.pk)
+
+
+@transaction.atomic
+def match_plan_first_meeting(*, match: Match, when: datetime, actor: User | None) -> Match:
+    """Record the date of the first meeting of group and household."""
+    match = _locked(match)
+    match.first_meeting_at = when
+    return _move(
+        match=match,
+        target=MatchStatus.INTRODUCED,
+        actor=actor,
+        data={"first_meeting_at": when.isoformat()},
+    )
+
+
+@transaction.atomic
+def match_start(*, match: Match, actor: User | None, started_at: datetime | None = None) -> Match:
+    """The match is on: the year of the match starts now (or at ``started_at``)."""
+    match = _locked(match)
+    match.started_at = started_at or timezone.now()
+    return _move(
+        match=match,
+        target=MatchStatus.ACTIVE,
+        actor=actor,
+        data={"started_at": match.started_at.isoformat()},
+    )
+
+
+@transaction.atomic
+def match_end(*, match: Match, reason: str, note: str, actor: User | None) -> Match:
+    """End a match early with a reason from the list; the pair is excluded from later rounds."""
+    if not Category.objects.filter(kind=CategoryKind.END_REASON, code=reason).exists():
+        raise ValidationError({"end_reason": message(ERR_END_REASON, code=reason)})
+    match = _locked(match)
+    match.ended_at = timezone.now()
+    match.end_reason = reason
+    match.end_note = note
+    _move(match=match, target=MatchStatus.ENDED, actor=actor, data={"reason": reason})
+    Exclusion.objects.get_or_create(
+        group=match.group,
+        household=match.household,
+        defaults={
+            "reason": f"Match ended ({reason}).",
+            "created_by": actor if actor is not None and actor.pk else None,
+        },
+    )
+    return match
+
+
+@transaction.atomic
+def match_complete(*, match: Match, actor: User | None) -> Match:
+    """The year is over: the match completed as planned."""
+    match = _locked(match)
+    match.ended_at = timezone.now()
+    return _move(match=match, target=MatchStatus.COMPLETED, actor=actor, data={})
+
+
+@dataclass(frozen=True)
+class AmbassadorSuggestion:
+    ambassador: CulturalAmbassador
+    shared_languages: tuple[str, ...]
+    same_city: bool
+    load: int
+
+    @property
+    def has_room(self) -> bool:
+        return self.load < self.ambassador.capacity
+
+
+def ambassador_suggestions(*, match: Match) -> list[AmbassadorSuggestion]:
+    """Active ambassadors of the programme who speak one of the household's languages, best
+    first: a shared language, then working in the match's city, then the lightest load."""
+    languages = set(match.household.languages) - {"nl"}
+    ambassadors = (
+        CulturalAmbassador.objects.filter(programme=match.household.programme, active=True)
+        .annotate(load=Count("matches", filter=Q(matches__status__in=OPEN_STATUSES)))
+        .prefetch_related("cities")
+    )
+    suggestions = []
+    for ambassador in ambassadors:
+        shared = tuple(sorted(languages & set(ambassador.languages)))
+        if not shared:
+            continue
+        same_city = any(c.pk == match.household.city_id for c in ambassador.cities.all())
+        suggestions.append(
+            AmbassadorSuggestion(
+                ambassador=ambassador,
+                shared_languages=shared,
+                same_city=same_city,
+                load=ambassador.load,
+            )
+        )
+    suggestions.sort(
+        key=lambda s: (
+            not s.has_room,
+            not s.same_city,
+            s.load / s.ambassador.capacity,
+            s.ambassador.name,
+        )
+    )
+    return suggestions
+
+
+@transaction.atomic
+def match_assign_ambassador(
+    *, match: Match, ambassador: CulturalAmbassador | None, actor: User | None
+) -> Match:
+    """Give a match a cultural ambassador (or take it away with ``None``)."""
+    match = _locked(match)
+    if ambassador is not None:
+        ambassador = CulturalAmbassador.objects.select_for_update().get(pk=ambassador.pk)
+        if not ambassador.active:
+            raise ValidationError(
+                {"ambassador": message(ERR_AMBASSADOR_INACTIVE, name=ambassador.name)}
+            )
+        if ambassador.programme_id != match.household.programme_id:
+            raise ValidationError(
+                {"ambassador": message(ERR_AMBASSADOR_PROGRAMME, name=ambassador.name)}
+            )
+        load = ambassador.matches.filter(status__in=OPEN_STATUSES).exclude(pk=match.pk).count()
+        if load >= ambassador.capacity:
+            raise ValidationError(
+                {
+                    "ambassador": message(
+                        ERR_AMBASSADOR_FULL,
+                        name=ambassador.name,
+                        load=load,
+                        capacity=ambassador.capacity,
+                    )
+                }
+            )
+    before = match.ambassador_id
+    match.ambassador = ambassador
+    match.save(update_fields=["ambassador"])
+    audit_record(
+        actor=actor,
+        action="match.ambassador_assigned",
+        obj=match,
+        data={"before": before, "after": ambassador.pk if ambassador else None},
+    )
+    return match
+
+
+def _open(match: Match) -> None:
+    if match.status not in OPEN_STATUSES:
+        raise ValidationError(ERR_MATCH_CLOSED, code="match_closed")
+
+
+@transaction.atomic
+def checkin_record(
+    *,
+    match: Match,
+    held_on: date,
+    actor: User | None,
+    mode: str = CheckIn.Mode.CALL,
+    meetings_since_last: int | None = None,
+    satisfaction: int | None = None,
+    concern: bool = False,
+    notes: str = "",
+) -> CheckIn:
+    """Record a monthly check-in."""
+    match = _locked(match)
+    _open(match)
+    checkin = CheckIn(
+        match=match,
+        held_on=held_on,
+        mode=mode,
+        author=actor if actor is not None and actor.pk else None,
+        meetings_since_last=meetings_since_last,
+        satisfaction=satisfaction,
+        concern=concern,
+        notes=notes,
+    )
+    checkin.full_clean()
+    checkin.save()
+    audit_record(
+        actor=actor,
+        action="match.checkin",
+        obj=match,
+        data={"checkin": checkin.pk, "concern": concern, "satisfaction": satisfaction},
+    )
+    return checkin
+
+
+@transaction.atomic
+def goal_add(
+    *,
+    match: Match,
+    goal: str,
+    actor: User | None,
+    description: str = "",
+    target_date: date | None = None,
+) -> JointGoal:
+    """Add a joint goal the group and household agreed on."""
+    match = _locked(match)
+    _open(match)
+    if not Category.objects.filter(kind=CategoryKind.GOAL, code=goal).exists():
+        raise ValidationError({"goal": message(ERR_GOAL, code=goal)})
+    row = JointGoal(match=match, goal=goal, description=description, target_date=target_date)
+    row.full_clean()
+    row.save()
+    audit_record(
+        actor=actor, action="match.goal_added", obj=match, data={"goal": goal, "id": row.pk}
+    )
+    return row
+
+
+@transaction.atomic
+def goal_set_status(*, goal: JointGoal, status: JointGoal.Status, actor: User | None) -> JointGoal:
+    before = goal.status
+    goal.status = status
+    goal.full_clean()
+    goal.save()
+    audit_record(
+        actor=actor,
+        action="match.goal_status",
+        obj=goal.match,
+        data={"goal": goal.pk, "from": before, "to": status.value},
+    )
+    return goal

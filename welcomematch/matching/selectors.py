@@ -1,0 +1,65 @@
+"""Read-only queries for matching rounds: who is ready to match, and round contents."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from welcomematch.intake.models import Exclusion, Household, WelcomeGroup
+from welcomematch.lifecycle.models import Match, MatchStatus
+from welcomematch.matching.models import MatchingRound, RoundStatus
+from welcomematch.programmes.models import City, Programme
+from welcomematch.trial.models import ControlAssignment
+
+OPEN_MATCH_STATUSES = (MatchStatus.PROPOSED, MatchStatus.INTRODUCED, MatchStatus.ACTIVE)
+
+
+def groups_ready(*, programme: Programme, city: City | None = None) -> QuerySet[WelcomeGroup]:
+    """Groups with a completed intake and a location, not withdrawn, without an open match."""
+    open_match = Match.objects.filter(group=OuterRef("pk"), status__in=OPEN_MATCH_STATUSES)
+    qs = WelcomeGroup.objects.filter(
+        programme=programme,
+        intake_completed_at__isnull=False,
+        withdrawn_at__isnull=True,
+        latitude__isnull=False,
+        longitude__isnull=False,
+    ).exclude(Exists(open_match))
+    if city is not None:
+        qs = qs.filter(city=city)
+    return qs.order_by("reference")
+
+
+def households_ready(*, programme: Programme, city: City | None = None) -> QuerySet[Household]:
+    """Households ready to match: completed intake, located, not withdrawn, no open match, and
+    never drawn as a control (a control household stays in the control arm for the evaluation).
+    """
+    open_match = Match.objects.filter(household=OuterRef("pk"), status__in=OPEN_MATCH_STATUSES)
+    control = ControlAssignment.objects.filter(household=OuterRef("pk"))
+    qs = Household.objects.filter(
+        programme=programme,
+        intake_completed_at__isnull=False,
+        withdrawn_at__isnull=True,
+        latitude__isnull=False,
+        longitude__isnull=False,
+    ).exclude(Exists(open_match) | Exists(control))
+    if city is not None:
+        qs = qs.filter(city=city)
+    return qs.order_by("reference")
+
+
+def exclusions_between(
+    *, groups: QuerySet[WelcomeGroup], households: QuerySet[Household]
+) -> QuerySet[Exclusion]:
+    return Exclusion.objects.filter(group__in=groups, household__in=households)
+
+
+def rounds_for(*, programme: Programme | None = None) -> QuerySet[MatchingRound]:
+    qs = MatchingRound.objects.select_related("programme", "city", "created_by")
+    if programme is not None:
+        qs = qs.filter(programme=programme)
+    return qs.order_by("-created_at", "-id")
+
+
+def rounds_open(*, programme: Programme) -> QuerySet[MatchingRound]:
+    return MatchingRound.objects.filter(programme=programme).filter(
+        Q(status=RoundStatus.DRAFT) | Q(status=RoundStatus.PROPOSED)
+    )

@@ -1,0 +1,365 @@
+"""Writers for matching rounds: create, run, confirm, cancel.
+
+A round moves through :data:`ROUND_TRANSITIONS` only; every move writes an audit event in the
+same transaction. A confirmed round is immutable: its proposals became matches and control
+assignments, and its stored round and result files reproduce it byte for byte.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from welcomematch.accounts.models import User
+from welcomematch.accounts.services import audit_record
+from welcomematch.core import engine, roundfile
+from welcomematch.core.errors import CoreError, InvalidInput
+from welcomematch.core.model import Group, Household, Mechanism, Parameters, Result, Round
+from welcomematch.i18n import message
+from welcomematch.intake.models import Household as HouseholdRow
+from welcomematch.intake.models import WelcomeGroup
+from welcomematch.lifecycle.models import Match, MatchStatus
+from welcomematch.matching import selectors
+from welcomematch.matching.models import (
+    MatchingRound,
+    Proposal,
+    ProposalRole,
+    RoundStatus,
+    UnmatchedEntry,
+)
+from welcomematch.programmes.models import City, Programme
+from welcomematch.trial.models import ControlAssignment
+
+ROUND_TRANSITIONS: dict[str, frozenset[str]] = {
+    RoundStatus.DRAFT: frozenset({RoundStatus.PROPOSED, RoundStatus.CANCELLED}),
+    RoundStatus.PROPOSED: frozenset(
+        {RoundStatus.PROPOSED, RoundStatus.CONFIRMED, RoundStatus.CANCELLED}
+    ),
+    RoundStatus.CONFIRMED: frozenset(),
+    RoundStatus.CANCELLED: frozenset(),
+}
+
+ERR_TRANSITION = _("A round that is %(current)s cannot become %(target)s.")
+ERR_NO_GROUPS = _("No group is ready to match (completed intake and a location).")
+ERR_NO_HOUSEHOLDS = _("No household is ready to match (completed intake and a location).")
+ERR_ENGINE_INPUT = _("The round cannot run: %(detail)s")
+ERR_NOT_AVAILABLE = _(
+    "%(reference)s is no longer available (matched or drawn as control since the round ran); "
+    "run the round again before confirming."
+)
+ERR_STABLE_CONTROL = _("The stable mechanism cannot be combined with the randomised control arm.")
+
+UNSPECIFIED_TYPE = "unspecified"
+
+
+def new_seed() -> int:
+    """A fresh lottery seed (31 bits, so it is easy to read out and type in)."""
+    return secrets.randbits(31)
+
+
+def _transition(*, round: MatchingRound, target: RoundStatus) -> str:
+    current = round.status
+    if target not in ROUND_TRANSITIONS[current]:
+        raise ValidationError(
+            message(
+                ERR_TRANSITION,
+                current=round.get_status_display().lower(),
+                target=target.label.lower(),
+            ),
+            code="invalid_transition",
+        )
+    round.status = target
+    return current
+
+
+@transaction.atomic
+def round_create(
+    *,
+    programme: Programme,
+    name: str,
+    actor: User | None,
+    city: City | None = None,
+    max_distance_km: float | None = None,
+    mechanism: str = Mechanism.OPTIMAL.value,
+    control_arm: bool = True,
+    seed: int | None = None,
+) -> MatchingRound:
+    """Create a draft round; the seed is drawn now and stored, so the lottery is reproducible."""
+    if mechanism == Mechanism.STABLE.value and control_arm:
+        raise ValidationError({"control_arm": ERR_STABLE_CONTROL})
+    round = MatchingRound(
+        programme=programme,
+        city=city,
+        name=name,
+        max_distance_km=max_distance_km
+        if max_distance_km is not None
+        else programme.max_distance_km,
+        mechanism=mechanism,
+        control_arm=control_arm,
+        seed=seed if seed is not None else new_seed(),
+        created_by=actor if actor is not None and actor.pk else None,
+    )
+    round.full_clean()
+    round.save()
+    audit_record(
+        actor=actor,
+        action="round.created",
+        obj=round,
+        data={
+            "max_distance_km": round.max_distance_km,
+            "mechanism": round.mechanism,
+            "control_arm": round.control_arm,
+            "seed": round.seed,
+        },
+    )
+    return round
+
+
+def build_core_round(*, round: MatchingRound) -> Round:
+    """The engine's input: every ready group and household of the round's programme and city."""
+    groups = list(selectors.groups_ready(programme=round.programme, city=round.city))
+    households = list(selectors.households_ready(programme=round.programme, city=round.city))
+    if not groups:
+        raise ValidationError(ERR_NO_GROUPS, code="no_groups")
+    if not households:
+        raise ValidationError(ERR_NO_HOUSEHOLDS, code="no_households")
+    excluded: dict[int, set[str]] = {}
+    for household_ref, group_id in selectors.exclusions_between(
+        groups=selectors.groups_ready(programme=round.programme, city=round.city),
+        households=selectors.households_ready(programme=round.programme, city=round.city),
+    ).values_list("household__reference", "group_id"):
+        excluded.setdefault(group_id, set()).add(household_ref)
+    return Round(
+        parameters=Parameters(
+            max_distance_km=round.max_distance_km,
+            mechanism=Mechanism(round.mechanism),
+            control_arm=round.control_arm,
+            seed=round.seed,
+        ),
+        groups=tuple(
+            Group(
+                id=g.reference,
+                lat=float(g.latitude or 0.0),
+                lon=float(g.longitude or 0.0),
+                capacity=g.capacity_level,
+                type=g.group_type or UNSPECIFIED_TYPE,
+                ranking=tuple(g.ranking),
+                exclude=frozenset(excluded.get(g.pk, set())),
+            )
+            for g in groups
+        ),
+        households=tuple(
+            Household(
+                id=h.reference,
+                lat=float(h.latitude or 0.0),
+                lon=float(h.longitude or 0.0),
+                vulnerability=h.vulnerability_level,
+                type=h.household_type or UNSPECIFIED_TYPE,
+                ranking=tuple(h.ranking),
+            )
+            for h in households
+        ),
+    )
+
+
+def _store_result(*, round: MatchingRound, core_round: Round, result: Result) -> None:
+    groups = {
+        g.reference: g
+        for g in WelcomeGroup.objects.filter(reference__in=[g.id for g in core_round.groups])
+    }
+    households = {
+        h.reference: h
+        for h in HouseholdRow.objects.filter(reference__in=[h.id for h in core_round.households])
+    }
+    round.proposals.all().delete()
+    round.unmatched.all().delete()
+    Proposal.objects.bulk_create(
+        [
+            Proposal(
+                round=round,
+                group=groups[pair.group],
+                household=households[pair.household],
+                role=role,
+                distance_km=pair.distance_km,
+                group_rank=pair.group_rank,
+                household_rank=pair.household_rank,
+            )
+            for role, pairs in (
+                (ProposalRole.MATCH, result.matches),
+                (ProposalRole.CONTROL, result.controls),
+            )
+            for pair in pairs
+        ]
+    )
+    UnmatchedEntry.objects.bulk_create(
+        [
+            UnmatchedEntry(
+                round=round,
+                side=UnmatchedEntry.Side.GROUP,
+                group=groups[item.id],
+                reason=item.reason.value,
+                eligible_partners=item.eligible_partners,
+            )
+            for item in result.unmatched_groups
+        ]
+        + [
+            UnmatchedEntry(
+                round=round,
+                side=UnmatchedEntry.Side.HOUSEHOLD,
+                household=households[item.id],
+                reason=item.reason.value,
+                eligible_partners=item.eligible_partners,
+            )
+            for item in result.unmatched_households
+        ]
+    )
+
+
+@transaction.atomic
+def round_run(*, round: MatchingRound, actor: User | None) -> MatchingRound:
+    """Run the engine over the participants ready now and store proposals and explanations.
+
+    A proposed round may be run again (participants may have changed); the seed stays, so the
+    same participants give the same result. All or nothing: on any error nothing is stored.
+    """
+    round = MatchingRound.objects.select_for_update().get(pk=round.pk)
+    previous = _transition(round=round, target=RoundStatus.PROPOSED)
+    core_round = build_core_round(round=round)
+    try:
+        result = engine.run_round(core_round)
+    except InvalidInput as error:
+        raise ValidationError(
+            message(ERR_ENGINE_INPUT, detail=error), code="engine_input"
+        ) from error
+    except CoreError as error:
+        raise ValidationError(
+            message(ERR_ENGINE_INPUT, detail=error), code="engine_failed"
+        ) from error
+    _store_result(round=round, core_round=core_round, result=result)
+    round.round_file = roundfile.round_to_dict(core_round)
+    round.result_file = roundfile.result_to_dict(result)
+    round.engine_version = result.summary.version
+    round.run_at = timezone.now()
+    round.full_clean()
+    round.save()
+    audit_record(
+        actor=actor,
+        action="round.run" if previous == RoundStatus.DRAFT else "round.rerun",
+        obj=round,
+        data={
+            "groups": result.summary.groups,
+            "households": result.summary.households,
+            "eligible_pairs": result.summary.eligible_pairs,
+            "matched": result.summary.matched,
+            "controls": result.summary.controls,
+            "seed": round.seed,
+            "version": result.summary.version,
+        },
+    )
+    return round
+
+
+@transaction.atomic
+def round_confirm(*, round: MatchingRound, actor: User | None) -> MatchingRound:
+    """Turn the proposals into matches and control assignments; the round becomes immutable."""
+    round = MatchingRound.objects.select_for_update().get(pk=round.pk)
+    _transition(round=round, target=RoundStatus.CONFIRMED)
+    proposals = list(round.proposals.select_related("group", "household"))
+    ready_groups = set(
+        selectors.groups_ready(programme=round.programme, city=round.city).values_list(
+            "pk", flat=True
+        )
+    )
+    ready_households = set(
+        selectors.households_ready(programme=round.programme, city=round.city).values_list(
+            "pk", flat=True
+        )
+    )
+    for proposal in proposals:
+        if proposal.group_id not in ready_groups:
+            raise ValidationError(message(ERR_NOT_AVAILABLE, reference=proposal.group.reference))
+        if proposal.household_id not in ready_households:
+            raise ValidationError(
+                message(ERR_NOT_AVAILABLE, reference=proposal.household.reference)
+            )
+    treatment = {p.group_id: p for p in proposals if p.role == ProposalRole.MATCH}
+    for proposal in proposals:
+        if proposal.role == ProposalRole.MATCH:
+            match = Match(
+                round=round,
+                group=proposal.group,
+                household=proposal.household,
+                status=MatchStatus.PROPOSED,
+                distance_km=proposal.distance_km,
+            )
+            match.full_clean()
+            match.save()
+            audit_record(
+                actor=actor,
+                action="match.proposed",
+                obj=match,
+                data={"round": round.pk, "status": MatchStatus.PROPOSED},
+            )
+        else:
+            control = ControlAssignment(
+                round=round,
+                group=proposal.group,
+                household=proposal.household,
+                treatment_household=treatment[proposal.group_id].household,
+            )
+            control.full_clean()
+            control.save()
+            audit_record(
+                actor=actor,
+                action="control.assigned",
+                obj=control,
+                data={"round": round.pk, "group": proposal.group.reference},
+            )
+    round.confirmed_at = timezone.now()
+    round.save()
+    audit_record(
+        actor=actor,
+        action="round.confirmed",
+        obj=round,
+        data={
+            "matches": len(treatment),
+            "controls": sum(1 for p in proposals if p.role == ProposalRole.CONTROL),
+        },
+    )
+    return round
+
+
+@transaction.atomic
+def round_cancel(*, round: MatchingRound, actor: User | None, reason: str = "") -> MatchingRound:
+    round = MatchingRound.objects.select_for_update().get(pk=round.pk)
+    previous = _transition(round=round, target=RoundStatus.CANCELLED)
+    round.save()
+    audit_record(
+        actor=actor, action="round.cancelled", obj=round, data={"from": previous, "reason": reason}
+    )
+    return round
+
+
+def round_core_input(*, round: MatchingRound) -> Round:
+    """The stored input of a round that ran, as core dataclasses (for explanations)."""
+    if round.round_file is None:
+        raise ValidationError("This round has not run yet.")
+    return roundfile.round_from_dict(round.round_file)
+
+
+def round_core_result(*, round: MatchingRound) -> Result:
+    if round.result_file is None:
+        raise ValidationError("This round has not run yet.")
+    return roundfile.result_from_dict(round.result_file)
+
+
+def export_round_file(*, round: MatchingRound) -> str:
+    return roundfile.dumps_round(round_core_input(round=round))
+
+
+def export_result_file(*, round: MatchingRound) -> str:
+    return roundfile.dumps_result(round_core_result(round=round))
