@@ -9,13 +9,14 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from welcomematch import __version__
-from welcomematch.accounts.permissions import STAFF, has_role
+from welcomematch.accounts.permissions import MANAGERS, STAFF, has_role
 
 #: (url name, label, roles that may open it; None = every logged-in user)
 NAV_ITEMS = (
     ("web:dashboard", _("Dashboard"), None),
     ("web:group_list", _("Groups"), STAFF),
     ("web:household_list", _("Households"), STAFF),
+    ("intake:index", _("Intake"), MANAGERS),
 )
 
 
