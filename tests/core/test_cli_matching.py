@@ -227,3 +227,19 @@ def test_full_welcomematch_command_lists_the_round_commands() -> None:
     assert done.returncode == 0
     for command in ("match", "generate-round", "lottery-audit", "explain"):
         assert command in done.stdout
+
+
+def test_explain_accepts_a_result_run_with_another_seed_but_not_other_rules(
+    round_file: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "result.json"
+    assert cli("match", round_file, "--seed", "5", "-o", out).returncode == 0
+    pair = json.loads(out.read_text())["matches"][0]
+    ok = cli("explain", round_file, out, "--group", pair["group"], "--household", pair["household"])
+    assert ok.returncode == 0 and "are matched" in ok.stdout
+    data = json.loads(out.read_text())
+    data["parameters"]["max_distance_km"] = 9.0
+    out.write_text(json.dumps(data))
+    refused = cli("explain", round_file, out, "--group", "G01", "--household", "H01")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("error: result: parameters: parameters other than the seed")

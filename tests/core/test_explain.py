@@ -12,6 +12,7 @@ from welcomematch.core.geo import EARTH_RADIUS_KM
 from welcomematch.core.model import (
     Group,
     Household,
+    Mechanism,
     Pair,
     Parameters,
     Result,
@@ -145,3 +146,18 @@ def test_explanations_agree_with_the_engine_on_a_generated_round() -> None:
         if u.reason is UnmatchedReason.PARTNERS_TAKEN:
             assert PairVerdict.NOT_CHOSEN in verdicts
         assert PairVerdict.MATCHED not in verdicts
+
+
+def test_stable_mechanism_explains_not_chosen_by_stability() -> None:
+    stable_round = Round(Parameters(mechanism=Mechanism.STABLE), ROUND.groups, ROUND.households)
+    stable_result = Result(
+        stable_round.parameters,
+        RESULT.matches,
+        (),
+        RESULT.unmatched_groups,
+        RESULT.unmatched_households,
+        RESULT.summary,
+    )
+    e = why_not(stable_round, stable_result, "G2", "H1")
+    assert e.verdict is PairVerdict.NOT_CHOSEN and e.mechanism is Mechanism.STABLE
+    assert "stable, so at least one of them has a partner it ranks at least as high" in e.message

@@ -144,3 +144,37 @@ def test_checkins_and_goals_are_recorded_and_refused_after_the_end(world):
     services.match_end(match=match, reason="moved", note="", actor=coordinator)
     with pytest.raises(ValidationError, match="has ended"):
         services.checkin_record(match=match, held_on=date(2026, 11, 1), actor=coordinator)
+
+
+def test_a_pair_made_outside_a_round_keeps_the_hard_rules_and_is_audited():
+    programme = make_programme()
+    city = make_city(programme)
+    coordinator = make_user(Role.COORDINATOR, programme=programme)
+    group = make_group(city, lat=52.37, lon=5.22)
+    household = make_household(city, lat=52.38, lon=5.23)
+    far = make_household(city, lat=52.9, lon=5.9)
+    fragile = make_household(city, support_flags={"trauma": True, "disability": True})
+
+    with pytest.raises(ValidationError, match="outside a matching round"):
+        services.match_create(group=group, household=household, reason=" ", actor=coordinator)
+    with pytest.raises(ValidationError, match="at most 5 km"):
+        services.match_create(group=group, household=far, reason="rematch", actor=coordinator)
+    with pytest.raises(ValidationError, match="above the group's capacity"):
+        services.match_create(group=group, household=fragile, reason="rematch", actor=coordinator)
+
+    match = services.match_create(
+        group=group, household=household, reason="Rematch after a breakdown", actor=coordinator
+    )
+    assert match.status == MatchStatus.PROPOSED and 1.0 < match.distance_km < 2.0
+    event = AuditEvent.objects.get(action="match.proposed", object_id=str(match.pk))
+    assert (
+        event.data["outside_round"] is True and event.data["reason"] == "Rematch after a breakdown"
+    )
+    with pytest.raises(ValidationError, match="already has an open match"):
+        services.match_create(group=group, household=far, reason="again", actor=coordinator)
+
+    services.match_end(match=match, reason="moved", note="", actor=coordinator)
+    with pytest.raises(ValidationError, match="excluded"):
+        services.match_create(
+            group=group, household=household, reason="once more", actor=coordinator
+        )

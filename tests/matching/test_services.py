@@ -147,7 +147,7 @@ def test_round_without_ready_households_fails_and_stores_nothing(setup):
     rnd = services.round_create(programme=programme, name="R", actor=coordinator)
     with pytest.raises(ValidationError) as error:
         services.round_run(round=rnd, actor=coordinator)
-    assert services.ERR_NO_HOUSEHOLDS in str(error.value)
+    assert str(services.ERR_NO_HOUSEHOLDS) in str(error.value)
     rnd.refresh_from_db()
     assert rnd.status == RoundStatus.DRAFT
     assert rnd.result_file is None
@@ -191,3 +191,27 @@ def test_exported_files_are_byte_identical_to_the_stored_round(setup):
     exported = services.export_round_file(round=rnd)
     assert json.loads(exported) == rnd.round_file
     assert services.export_result_file(round=rnd) == services.export_result_file(round=rnd)
+
+
+def test_a_round_can_be_limited_to_selected_participants(setup):
+    programme, city, coordinator = setup
+    chosen_group = make_group(city, name="Gekozen")
+    make_group(city, name="Niet gekozen")
+    chosen = [make_household(city), make_household(city)]
+    make_household(city)
+    rnd = services.round_create(
+        programme=programme,
+        name="R",
+        actor=coordinator,
+        groups=[chosen_group],
+        households=chosen,
+        seed=4,
+    )
+    rnd = services.round_run(round=rnd, actor=coordinator)
+    assert [g["id"] for g in rnd.round_file["groups"]] == [chosen_group.reference]
+    assert sorted(h["id"] for h in rnd.round_file["households"]) == sorted(
+        h.reference for h in chosen
+    )
+    assert set(Proposal.objects.filter(round=rnd).values_list("household", flat=True)) == {
+        h.pk for h in chosen
+    }

@@ -16,7 +16,11 @@ from collections.abc import Sequence
 from welcomematch import __version__
 
 #: Modules that contribute sub-commands, in the order they appear in ``--help``.
-COMMAND_MODULES: tuple[str, ...] = ("welcomematch.cli.matching", "welcomematch.cli.app")
+COMMAND_MODULES: tuple[str, ...] = (
+    "welcomematch.cli.matching",
+    "welcomematch.cli.app",
+    "welcomematch.cli.intake",
+)
 
 #: Exit status for bad input, as the round-file contract prescribes.
 EXIT_BAD_INPUT = 2

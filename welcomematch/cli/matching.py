@@ -222,14 +222,18 @@ def _lottery_audit(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from welcomematch.core.explain import why_not
     from welcomematch.core.roundfile import load_result
 
     round_ = _read_round(args.round_file)
     result = load_result(args.result_file)
-    if result.parameters != round_.parameters:
+    # The seed may differ (match --seed N); the rules that explanations rest on may not.
+    if replace(result.parameters, seed=round_.parameters.seed) != round_.parameters:
         raise InvalidInput(
-            "parameters differ from the round file's: is it this round's result?",
+            "parameters other than the seed differ from the round file's: is it this "
+            "round's result?",
             record="result",
             field="parameters",
         )

@@ -195,7 +195,8 @@ def why_not(round: Round, result: Result, group_id: str, household_id: str) -> P
             "the chosen pairs serve the whole round better: first more matches, then better "
             "fitting preferences, then shorter distances; ties are drawn by lottery"
             if p.mechanism is Mechanism.OPTIMAL
-            else "deferred acceptance gave them partners they rank at least as high"
+            else "the matching is stable, so at least one of them has a partner it ranks at "
+            "least as high"
         )
         message = (
             f"{g.id} and {h.id} could have been paired ({pair_words}), but {g_words} and "

@@ -2,8 +2,11 @@ from django.contrib import admin
 
 from welcomematch.intake.models import (
     Exclusion,
+    GroupInvitation,
     GroupMember,
     Household,
+    ImportMapping,
+    ImportRun,
     Person,
     Postcode,
     WelcomeGroup,
@@ -56,3 +59,23 @@ class PostcodeAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Exclusion)
+
+
+@admin.register(GroupInvitation)
+class GroupInvitationAdmin(admin.ModelAdmin):
+    list_display = ("group", "created_at", "expires_at", "revoked_at", "submitted_at")
+    readonly_fields = ("token_hash", "answers")
+
+
+@admin.register(ImportMapping)
+class ImportMappingAdmin(admin.ModelAdmin):
+    """Edit a programme's saved column mapping (header → question, or question/choice)."""
+
+    list_display = ("programme", "kind", "updated_at")
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ("programme", "kind", "status", "created_at", "committed_at")
+    exclude = ("files",)
+    readonly_fields = ("report",)

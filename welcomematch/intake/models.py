@@ -345,3 +345,111 @@ class Exclusion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group.reference} ✕ {self.household.reference}"
+
+
+class GroupInvitation(models.Model):
+    """A link with which a group fills in its own intake; only a hash of the token is stored."""
+
+    group = models.ForeignKey(
+        WelcomeGroup, verbose_name=_("group"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    token_hash = models.CharField(_("token hash (SHA-256)"), max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    answers = models.JSONField(_("answers saved so far"), default=dict, blank=True)
+    last_step = models.CharField(_("last step saved"), max_length=32, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        verbose_name = _("group invitation")
+        verbose_name_plural = _("group invitations")
+
+    def __str__(self) -> str:
+        return f"{self.group.reference} ({self.created_at:%Y-%m-%d})"
+
+
+class ImportKind(models.TextChoices):
+    GROUPS = "groups", _("Welcome Groups")
+    HOUSEHOLDS = "households", _("Households")
+
+
+class ImportMapping(models.Model):
+    """A programme's saved column mapping for one kind of survey export: header → question."""
+
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="import_mappings",
+    )
+    kind = models.CharField(_("what is imported"), max_length=16, choices=ImportKind.choices)
+    columns = models.JSONField(_("column mapping"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("programme", "kind"), name="import_mapping_unique_per_kind"
+            )
+        ]
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+
+    def __str__(self) -> str:
+        return f"{self.programme} {self.kind}"
+
+
+class ImportRun(models.Model):
+    """One uploaded survey export: previewed (dry run) first, then committed all-or-nothing."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed")
+        COMMITTED = "committed", _("Committed")
+        FAILED = "failed", _("Has errors")
+
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        verbose_name=_("programme"),
+        on_delete=models.CASCADE,
+        related_name="import_runs",
+    )
+    city = models.ForeignKey(
+        "programmes.City",
+        verbose_name=_("default city"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(_("what is imported"), max_length=16, choices=ImportKind.choices)
+    files = models.JSONField(_("uploaded files"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    committed_at = models.DateTimeField(_("committed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"

@@ -15,12 +15,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record
-from welcomematch.intake.models import Exclusion
+from welcomematch.core.geo import haversine_km
+from welcomematch.i18n import message
+from welcomematch.intake.models import Exclusion, Household, WelcomeGroup
 from welcomematch.lifecycle.models import CheckIn, CulturalAmbassador, JointGoal, Match, MatchStatus
 from welcomematch.programmes.models import Category, CategoryKind
+from welcomematch.trial.models import ControlAssignment
 
 MATCH_TRANSITIONS: dict[str, frozenset[str]] = {
     MatchStatus.PROPOSED: frozenset(
@@ -33,13 +37,23 @@ MATCH_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 OPEN_STATUSES = (MatchStatus.PROPOSED, MatchStatus.INTRODUCED, MatchStatus.ACTIVE)
 
-ERR_TRANSITION = "A match that is {current} cannot become {target}."
-ERR_END_REASON = "Choose a reason from the list of end reasons ({code!r} is not one)."
-ERR_AMBASSADOR_FULL = "{name} already supports {load} matches (maximum {capacity})."
-ERR_AMBASSADOR_INACTIVE = "{name} is not active."
-ERR_AMBASSADOR_PROGRAMME = "{name} works for another programme."
-ERR_GOAL = "Choose a goal from the list of goals ({code!r} is not one)."
-ERR_MATCH_CLOSED = "This match has ended; nothing can be added to it."
+ERR_TRANSITION = _("A match that is %(current)s cannot become %(target)s.")
+ERR_END_REASON = _("Choose a reason from the list of end reasons ('%(code)s' is not one).")
+ERR_AMBASSADOR_FULL = _("%(name)s already supports %(load)s matches (maximum %(capacity)s).")
+ERR_AMBASSADOR_INACTIVE = _("%(name)s is not active.")
+ERR_AMBASSADOR_PROGRAMME = _("%(name)s works for another programme.")
+ERR_GOAL = _("Choose a goal from the list of goals ('%(code)s' is not one).")
+ERR_MANUAL_REASON = _("Say why this pair is made outside a matching round.")
+ERR_BUSY = _("%(reference)s already has an open match.")
+ERR_CONTROL = _("%(reference)s is in the control group and stays there for the evaluation.")
+ERR_PROGRAMME = _("The group and the household belong to different programmes.")
+ERR_NO_LOCATION = _("%(reference)s has no location yet.")
+ERR_TOO_FAR = _("They live %(distance)s km apart; the programme allows at most %(limit)s km.")
+ERR_TOO_VULNERABLE = _(
+    "The household's vulnerability level (%(vulnerability)s) is above the group's capacity (%(capacity)s)."
+)
+ERR_EXCLUDED = _("This pair is excluded: %(reason)s")
+ERR_MATCH_CLOSED = _("This match has ended; nothing can be added to it.")
 
 
 def _move(
@@ -48,8 +62,10 @@ def _move(
     current = match.status
     if target not in MATCH_TRANSITIONS[current]:
         raise ValidationError(
-            ERR_TRANSITION.format(
-                current=match.get_status_display().lower(), target=target.label.lower()
+            message(
+                ERR_TRANSITION,
+                current=match.get_status_display().lower(),
+                target=target.label.lower(),
             ),
             code="invalid_transition",
         )
@@ -67,6 +83,68 @@ def _move(
 
 def _locked(match: Match) -> Match:
     return Match.objects.select_for_update().select_related("group", "household").get(pk=match.pk)
+
+
+@transaction.atomic
+def match_create(
+    *, group: WelcomeGroup, household: Household, reason: str, actor: User | None
+) -> Match:
+    """Pair a group and a household directly, outside a round (e.g. rematching after a
+    breakdown). The round's hard rules still hold: both free, within the programme's distance,
+    vulnerability within capacity, not excluded; the reason goes into the audit trail.
+    """
+    if not reason.strip():
+        raise ValidationError({"reason": ERR_MANUAL_REASON})
+    group = WelcomeGroup.objects.select_for_update().get(pk=group.pk)
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if group.programme_id != household.programme_id:
+        raise ValidationError(ERR_PROGRAMME)
+    for reference, busy in (
+        (group.reference, Match.objects.filter(group=group, status__in=OPEN_STATUSES).exists()),
+        (
+            household.reference,
+            Match.objects.filter(household=household, status__in=OPEN_STATUSES).exists(),
+        ),
+    ):
+        if busy:
+            raise ValidationError(message(ERR_BUSY, reference=reference))
+    if ControlAssignment.objects.filter(household=household).exists():
+        raise ValidationError(message(ERR_CONTROL, reference=household.reference))
+    for row in (group, household):
+        if row.latitude is None or row.longitude is None:
+            raise ValidationError(message(ERR_NO_LOCATION, reference=row.reference))
+    distance = haversine_km(
+        float(group.latitude or 0),
+        float(group.longitude or 0),
+        float(household.latitude or 0),
+        float(household.longitude or 0),
+    )
+    limit = group.programme.max_distance_km
+    if distance > limit:
+        raise ValidationError(message(ERR_TOO_FAR, distance=f"{distance:.1f}", limit=f"{limit:g}"))
+    if household.vulnerability_level > group.capacity_level:
+        raise ValidationError(
+            message(
+                ERR_TOO_VULNERABLE,
+                vulnerability=household.vulnerability_level,
+                capacity=group.capacity_level,
+            )
+        )
+    exclusion = Exclusion.objects.filter(group=group, household=household).first()
+    if exclusion is not None:
+        raise ValidationError(message(ERR_EXCLUDED, reason=exclusion.reason))
+    match = Match(
+        group=group, household=household, status=MatchStatus.PROPOSED, distance_km=distance
+    )
+    match.full_clean()
+    match.save()
+    audit_record(
+        actor=actor,
+        action="match.proposed",
+        obj=match,
+        data={"status": MatchStatus.PROPOSED, "outside_round": True, "reason": reason.strip()},
+    )
+    return match
 
 
 @transaction.atomic
@@ -99,7 +177,7 @@ def match_start(*, match: Match, actor: User | None, started_at: datetime | None
 def match_end(*, match: Match, reason: str, note: str, actor: User | None) -> Match:
     """End a match early with a reason from the list; the pair is excluded from later rounds."""
     if not Category.objects.filter(kind=CategoryKind.END_REASON, code=reason).exists():
-        raise ValidationError({"end_reason": ERR_END_REASON.format(code=reason)})
+        raise ValidationError({"end_reason": message(ERR_END_REASON, code=reason)})
     match = _locked(match)
     match.ended_at = timezone.now()
     match.end_reason = reason
@@ -180,18 +258,21 @@ def match_assign_ambassador(
         ambassador = CulturalAmbassador.objects.select_for_update().get(pk=ambassador.pk)
         if not ambassador.active:
             raise ValidationError(
-                {"ambassador": ERR_AMBASSADOR_INACTIVE.format(name=ambassador.name)}
+                {"ambassador": message(ERR_AMBASSADOR_INACTIVE, name=ambassador.name)}
             )
         if ambassador.programme_id != match.household.programme_id:
             raise ValidationError(
-                {"ambassador": ERR_AMBASSADOR_PROGRAMME.format(name=ambassador.name)}
+                {"ambassador": message(ERR_AMBASSADOR_PROGRAMME, name=ambassador.name)}
             )
         load = ambassador.matches.filter(status__in=OPEN_STATUSES).exclude(pk=match.pk).count()
         if load >= ambassador.capacity:
             raise ValidationError(
                 {
-                    "ambassador": ERR_AMBASSADOR_FULL.format(
-                        name=ambassador.name, load=load, capacity=ambassador.capacity
+                    "ambassador": message(
+                        ERR_AMBASSADOR_FULL,
+                        name=ambassador.name,
+                        load=load,
+                        capacity=ambassador.capacity,
                     )
                 }
             )
@@ -261,7 +342,7 @@ def goal_add(
     match = _locked(match)
     _open(match)
     if not Category.objects.filter(kind=CategoryKind.GOAL, code=goal).exists():
-        raise ValidationError({"goal": ERR_GOAL.format(code=goal)})
+        raise ValidationError({"goal": message(ERR_GOAL, code=goal)})
     row = JointGoal(match=match, goal=goal, description=description, target_date=target_date)
     row.full_clean()
     row.save()

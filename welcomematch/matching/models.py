@@ -56,6 +56,20 @@ class MatchingRound(models.Model):
         ),
     )
     seed = models.BigIntegerField(_("lottery seed"))
+    selected_groups = models.ManyToManyField(
+        "intake.WelcomeGroup",
+        verbose_name=_("only these groups"),
+        blank=True,
+        related_name="+",
+        help_text=_("Leave empty to include every group that is ready to match."),
+    )
+    selected_households = models.ManyToManyField(
+        "intake.Household",
+        verbose_name=_("only these households"),
+        blank=True,
+        related_name="+",
+        help_text=_("Leave empty to include every household that is ready to match."),
+    )
     engine_version = models.CharField(_("engine version"), max_length=64, blank=True)
     round_file = models.JSONField(_("round file (input)"), null=True, blank=True)
     result_file = models.JSONField(_("result file"), null=True, blank=True)
@@ -122,6 +136,15 @@ class Proposal(models.Model):
         return f"{self.group.reference} – {self.household.reference} ({self.role})"
 
 
+class UnmatchedReason(models.TextChoices):
+    """Why a participant was left without a partner (the round contract's codes)."""
+
+    NO_PARTNER_IN_RANGE = "no_partner_in_range", _("Nobody on the other side within the distance")
+    VULNERABILITY = "vulnerability", _("Everyone in range needs more support than can be given")
+    EXCLUDED = "excluded", _("Every possible partner is excluded")
+    PARTNERS_TAKEN = "partners_taken", _("Possible partners went to others")
+
+
 class UnmatchedEntry(models.Model):
     """A participant left without a partner in a round, with the reason code."""
 
@@ -139,7 +162,7 @@ class UnmatchedEntry(models.Model):
     household = models.ForeignKey(
         "intake.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.CharField(_("reason"), max_length=32)
+    reason = models.CharField(_("reason"), max_length=32, choices=UnmatchedReason.choices)
     eligible_partners = models.PositiveIntegerField(_("eligible partners"))
 
     class Meta:

@@ -8,10 +8,12 @@ assignments, and its stored round and result files reproduce it byte for byte.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record
@@ -19,6 +21,7 @@ from welcomematch.core import engine, roundfile
 from welcomematch.core.errors import CoreError, InvalidInput
 from welcomematch.core.explain import PairExplanation, why_not
 from welcomematch.core.model import Group, Household, Mechanism, Parameters, Result, Round
+from welcomematch.i18n import message
 from welcomematch.intake.models import Household as HouseholdRow
 from welcomematch.intake.models import WelcomeGroup
 from welcomematch.lifecycle.models import Match, MatchStatus
@@ -42,15 +45,15 @@ ROUND_TRANSITIONS: dict[str, frozenset[str]] = {
     RoundStatus.CANCELLED: frozenset(),
 }
 
-ERR_TRANSITION = "A round that is {current} cannot become {target}."
-ERR_NO_GROUPS = "No group is ready to match (completed intake and a location)."
-ERR_NO_HOUSEHOLDS = "No household is ready to match (completed intake and a location)."
-ERR_ENGINE_INPUT = "The round cannot run: {message}"
-ERR_NOT_AVAILABLE = (
-    "{reference} is no longer available (matched or drawn as control since the round ran); "
+ERR_TRANSITION = _("A round that is %(current)s cannot become %(target)s.")
+ERR_NO_GROUPS = _("No group is ready to match (completed intake and a location).")
+ERR_NO_HOUSEHOLDS = _("No household is ready to match (completed intake and a location).")
+ERR_ENGINE_INPUT = _("The round cannot run: %(detail)s")
+ERR_NOT_AVAILABLE = _(
+    "%(reference)s is no longer available (matched or drawn as control since the round ran); "
     "run the round again before confirming."
 )
-ERR_STABLE_CONTROL = "The stable mechanism cannot be combined with the randomised control arm."
+ERR_STABLE_CONTROL = _("The stable mechanism cannot be combined with the randomised control arm.")
 
 UNSPECIFIED_TYPE = "unspecified"
 
@@ -64,8 +67,10 @@ def _transition(*, round: MatchingRound, target: RoundStatus) -> str:
     current = round.status
     if target not in ROUND_TRANSITIONS[current]:
         raise ValidationError(
-            ERR_TRANSITION.format(
-                current=round.get_status_display().lower(), target=target.label.lower()
+            message(
+                ERR_TRANSITION,
+                current=round.get_status_display().lower(),
+                target=target.label.lower(),
             ),
             code="invalid_transition",
         )
@@ -84,8 +89,14 @@ def round_create(
     mechanism: str = Mechanism.OPTIMAL.value,
     control_arm: bool = True,
     seed: int | None = None,
+    groups: Sequence[WelcomeGroup] = (),
+    households: Sequence[HouseholdRow] = (),
 ) -> MatchingRound:
-    """Create a draft round; the seed is drawn now and stored, so the lottery is reproducible."""
+    """Create a draft round; the seed is drawn now and stored, so the lottery is reproducible.
+
+    ``groups`` / ``households`` limit the round to those participants (of the ones ready when
+    it runs); empty means everyone ready in the programme (and city).
+    """
     if mechanism == Mechanism.STABLE.value and control_arm:
         raise ValidationError({"control_arm": ERR_STABLE_CONTROL})
     round = MatchingRound(
@@ -102,6 +113,8 @@ def round_create(
     )
     round.full_clean()
     round.save()
+    round.selected_groups.set(groups)
+    round.selected_households.set(households)
     audit_record(
         actor=actor,
         action="round.created",
@@ -111,23 +124,31 @@ def round_create(
             "mechanism": round.mechanism,
             "control_arm": round.control_arm,
             "seed": round.seed,
+            "groups": sorted(g.reference for g in groups),
+            "households": sorted(h.reference for h in households),
         },
     )
     return round
 
 
 def build_core_round(*, round: MatchingRound) -> Round:
-    """The engine's input: every ready group and household of the round's programme and city."""
-    groups = list(selectors.groups_ready(programme=round.programme, city=round.city))
-    households = list(selectors.households_ready(programme=round.programme, city=round.city))
+    """The engine's input: the ready groups and households of the round's programme and city
+    (only the selected ones, when the round names participants)."""
+    group_rows = selectors.groups_ready(programme=round.programme, city=round.city)
+    household_rows = selectors.households_ready(programme=round.programme, city=round.city)
+    if round.selected_groups.exists():
+        group_rows = group_rows.filter(pk__in=round.selected_groups.all())
+    if round.selected_households.exists():
+        household_rows = household_rows.filter(pk__in=round.selected_households.all())
+    groups = list(group_rows)
+    households = list(household_rows)
     if not groups:
         raise ValidationError(ERR_NO_GROUPS, code="no_groups")
     if not households:
         raise ValidationError(ERR_NO_HOUSEHOLDS, code="no_households")
     excluded: dict[int, set[str]] = {}
     for household_ref, group_id in selectors.exclusions_between(
-        groups=selectors.groups_ready(programme=round.programme, city=round.city),
-        households=selectors.households_ready(programme=round.programme, city=round.city),
+        groups=group_rows, households=household_rows
     ).values_list("household__reference", "group_id"):
         excluded.setdefault(group_id, set()).add(household_ref)
     return Round(
@@ -230,11 +251,11 @@ def round_run(*, round: MatchingRound, actor: User | None) -> MatchingRound:
         result = engine.run_round(core_round)
     except InvalidInput as error:
         raise ValidationError(
-            ERR_ENGINE_INPUT.format(message=error), code="engine_input"
+            message(ERR_ENGINE_INPUT, detail=error), code="engine_input"
         ) from error
     except CoreError as error:
         raise ValidationError(
-            ERR_ENGINE_INPUT.format(message=error), code="engine_failed"
+            message(ERR_ENGINE_INPUT, detail=error), code="engine_failed"
         ) from error
     _store_result(round=round, core_round=core_round, result=result)
     round.round_file = roundfile.round_to_dict(core_round)
@@ -278,9 +299,11 @@ def round_confirm(*, round: MatchingRound, actor: User | None) -> MatchingRound:
     )
     for proposal in proposals:
         if proposal.group_id not in ready_groups:
-            raise ValidationError(ERR_NOT_AVAILABLE.format(reference=proposal.group.reference))
+            raise ValidationError(message(ERR_NOT_AVAILABLE, reference=proposal.group.reference))
         if proposal.household_id not in ready_households:
-            raise ValidationError(ERR_NOT_AVAILABLE.format(reference=proposal.household.reference))
+            raise ValidationError(
+                message(ERR_NOT_AVAILABLE, reference=proposal.household.reference)
+            )
     treatment = {p.group_id: p for p in proposals if p.role == ProposalRole.MATCH}
     for proposal in proposals:
         if proposal.role == ProposalRole.MATCH:
@@ -372,4 +395,4 @@ def round_explain_pair(
             household_reference,
         )
     except InvalidInput as error:
-        raise ValidationError(ERR_ENGINE_INPUT.format(message=error)) from error
+        raise ValidationError(message(ERR_ENGINE_INPUT, detail=error)) from error

@@ -1,13 +1,34 @@
-"""Template context shared by every page."""
+"""Template context shared by every page: the version and the navigation the user may open."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from welcomematch import __version__
+from welcomematch.accounts.permissions import MANAGERS, STAFF, has_role
+
+#: (url name, label, roles that may open it; None = every logged-in user)
+NAV_ITEMS = (
+    ("web:dashboard", _("Dashboard"), None),
+    ("web:group_list", _("Groups"), STAFF),
+    ("web:household_list", _("Households"), STAFF),
+    ("intake:index", _("Intake"), MANAGERS),
+)
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    return {"welcomematch_version": __version__}
+    user = getattr(request, "user", None)
+    links = []
+    if user is not None and user.is_authenticated:
+        path = request.path
+        for name, label, roles in NAV_ITEMS:
+            if roles is not None and not has_role(user, roles):
+                continue
+            url = reverse(name)
+            current = path == url if url == "/" else path.startswith(url)
+            links.append({"url": url, "label": label, "current": current})
+    return {"welcomematch_version": __version__, "nav_links": links}

@@ -1,14 +1,240 @@
-"""Programme-wide pages: the dashboard."""
+"""Programme-wide pages: the dashboard, and the lists and records of groups and households.
+
+Views parse input, check the role, and read through one selector per question; they write
+nothing. Sensitive fields (health, trauma, support needs, self-sufficiency scores,
+vulnerability, origin) are only put in the context for managers, so a template cannot leak
+them to anyone else.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
 
-from welcomematch.web import selectors
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from welcomematch.accounts.permissions import MANAGERS, STAFF, has_role, role_required
+from welcomematch.intake.models import Household, WelcomeGroup
+from welcomematch.programmes.models import CategoryKind
+from welcomematch.web import presenters, selectors
+from welcomematch.web.forms import GroupFilterForm, HouseholdFilterForm
+
+PAGE_SIZE = 25
+
+#: Every category list a record page may show a label from.
+DETAIL_KINDS = (
+    CategoryKind.HOUSEHOLD_TYPE,
+    CategoryKind.GROUP_TYPE,
+    CategoryKind.GOAL,
+    CategoryKind.END_REASON,
+    CategoryKind.ACQUAINTANCE,
+    CategoryKind.LANGUAGE,
+    CategoryKind.SSM_DOMAIN,
+    CategoryKind.SUPPORT_NEED,
+    CategoryKind.EDUCATION,
+    CategoryKind.SECTOR,
+    CategoryKind.EMPLOYMENT,
+)
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/dashboard.html", {"rows": selectors.stage_counts_by_city()})
+    """Counts per city and stage. Researchers see the aggregate figures but no links."""
+    groups, households = selectors.counted_participants(user=request.user)
+    cities = list(selectors.dashboard_cities(user=request.user))
+    total = _("Total")
+    group_table = presenters.stage_table(
+        counts=selectors.stage_counts(selectors.groups_with_stage(groups)),
+        cities=cities,
+        total_label=total,
+        # Groups are never drawn as control: that column would always be empty.
+        stages=[s for s in selectors.Stage if s != selectors.Stage.CONTROL],
+    )
+    household_table = presenters.stage_table(
+        counts=selectors.stage_counts(selectors.households_with_stage(households)),
+        cities=cities,
+        total_label=total,
+        stages=list(selectors.Stage),
+    )
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "group_table": group_table,
+            "household_table": household_table,
+            "links": has_role(request.user, STAFF),
+        },
+    )
+
+
+def _paginate(request: HttpRequest, qs: QuerySet[Any]) -> Any:
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@role_required(STAFF)
+def group_list(request: HttpRequest) -> HttpResponse:
+    form = GroupFilterForm(
+        request.GET, user=request.user, cities=selectors.dashboard_cities(user=request.user)
+    )
+    data = form.filters()
+    groups = selectors.group_list(
+        user=request.user,
+        q=data.get("q") or "",
+        city=data.get("city"),
+        stage=data.get("stage") or "",
+        group_type=data.get("group_type") or "",
+        order_by=form.ordering() if "sort" in data else ("reference",),
+    )
+    labels = presenters.Labels(selectors.categories(kinds=(CategoryKind.GROUP_TYPE,)))
+    page = _paginate(request, groups)
+    rows = [
+        (g, labels(CategoryKind.GROUP_TYPE, g.group_type), selectors.Stage(g.stage).label)
+        for g in page
+    ]
+    return render(
+        request,
+        "web/group_list.html",
+        {"form": form, "page": page, "rows": rows},
+    )
+
+
+@role_required(STAFF)
+def household_list(request: HttpRequest) -> HttpResponse:
+    form = HouseholdFilterForm(
+        request.GET, user=request.user, cities=selectors.dashboard_cities(user=request.user)
+    )
+    data = form.filters()
+    households = selectors.household_list(
+        user=request.user,
+        q=data.get("q") or "",
+        city=data.get("city"),
+        stage=data.get("stage") or "",
+        household_type=data.get("household_type") or "",
+        vulnerability=data.get("vulnerability"),
+        order_by=form.ordering() if "sort" in data else ("reference",),
+    )
+    labels = presenters.Labels(selectors.categories(kinds=(CategoryKind.HOUSEHOLD_TYPE,)))
+    page = _paginate(request, households)
+    rows = [
+        (h, labels(CategoryKind.HOUSEHOLD_TYPE, h.household_type), selectors.Stage(h.stage).label)
+        for h in page
+    ]
+    return render(
+        request,
+        "web/household_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "sensitive": has_role(request.user, MANAGERS),
+        },
+    )
+
+
+def _visible_or_deny(visible: QuerySet[Any], model: type[Model], pk: int) -> Any:
+    """The record if ``visible`` holds it; 403 if it exists but is someone else's, else 404."""
+    found = visible.filter(pk=pk).first()
+    if found is not None:
+        return found
+    if model._default_manager.filter(pk=pk).exists():
+        raise PermissionDenied
+    raise Http404
+
+
+@role_required(STAFF)
+def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    group: WelcomeGroup = _visible_or_deny(
+        selectors.groups_with_stage(selectors.visible_groups(user=user)).select_related(
+            "city", "programme", "contact_person"
+        ),
+        WelcomeGroup,
+        pk,
+    )
+    labels = presenters.Labels(selectors.categories(kinds=DETAIL_KINDS))
+    manager = has_role(user, MANAGERS)
+    context: dict[str, Any] = {
+        "group": group,
+        "stage": selectors.Stage(group.stage).label,  # type: ignore[attr-defined]
+        "manager": manager,
+        "group_type": labels(CategoryKind.GROUP_TYPE, group.group_type),
+        "acquaintance": labels(CategoryKind.ACQUAINTANCE, group.acquaintance),
+        "languages": presenters.languages(labels, group.languages),
+        "ranking": labels.many(CategoryKind.HOUSEHOLD_TYPE, group.ranking),
+        "members": [
+            {
+                "member": m,
+                "education": labels(CategoryKind.EDUCATION, m.education),
+                "sector": labels(CategoryKind.SECTOR, m.sector),
+            }
+            for m in group.members.all()
+        ],
+        "matches": [
+            (m, labels(CategoryKind.END_REASON, m.end_reason))
+            for m in selectors.group_matches(user=user, group=group)
+        ],
+    }
+    if manager:
+        context |= {
+            "proposals": selectors.group_proposals(group=group),
+            "unmatched": selectors.group_unmatched(group=group),
+            "controls": selectors.group_controls(group=group),
+            "exclusions": group.exclusions.select_related("household", "created_by"),
+            "audit": selectors.record_audit_trail(obj=group),
+        }
+    return render(request, "web/group_detail.html", context)
+
+
+@role_required(STAFF)
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    household: Household = _visible_or_deny(
+        selectors.households_with_stage(selectors.visible_households(user=user)).select_related(
+            "city", "programme", "interviewer"
+        ),
+        Household,
+        pk,
+    )
+    labels = presenters.Labels(selectors.categories(kinds=DETAIL_KINDS))
+    manager = has_role(user, MANAGERS)
+    context: dict[str, Any] = {
+        "household": household,
+        "stage": selectors.Stage(household.stage).label,  # type: ignore[attr-defined]
+        "manager": manager,
+        "household_type": labels(CategoryKind.HOUSEHOLD_TYPE, household.household_type),
+        "languages": presenters.languages(labels, household.languages),
+        "goals": labels.many(CategoryKind.GOAL, household.goals),
+        "ranking": labels.many(CategoryKind.GROUP_TYPE, household.ranking),
+        "education": labels(CategoryKind.EDUCATION, household.education),
+        "work_field": labels(CategoryKind.SECTOR, household.work_field),
+        "employment": labels(CategoryKind.EMPLOYMENT, household.employment),
+        "persons": household.persons.all(),
+        "matches": [
+            (m, labels(CategoryKind.END_REASON, m.end_reason))
+            for m in selectors.household_matches(user=user, household=household)
+        ],
+    }
+    if manager:
+        context |= {
+            "sensitive": {
+                "country_of_origin": household.country_of_origin,
+                "ssm": presenters.ssm_rows(labels, household.ssm_scores),
+                "flags": presenters.flag_rows(labels, household.support_flags),
+                "notes": household.support_notes,
+                "vulnerability": household.vulnerability,
+                "vulnerability_override": household.vulnerability_override,
+                "vulnerability_override_reason": household.vulnerability_override_reason,
+                "vulnerability_level": household.vulnerability_level,
+            },
+            "proposals": selectors.household_proposals(household=household),
+            "unmatched": selectors.household_unmatched(household=household),
+            "control": selectors.household_control(household=household).first(),
+            "exclusions": household.exclusions.select_related("group", "created_by"),
+            "audit": selectors.record_audit_trail(obj=household),
+        }
+    return render(request, "web/household_detail.html", context)

@@ -1,0 +1,129 @@
+"""Intake commands: ``postcodes load``, ``import`` and ``intake-form``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from welcomematch.cli import EXIT_BAD_INPUT, django_setup
+
+
+def register(subparsers: Any) -> None:
+    postcodes = subparsers.add_parser("postcodes", help="manage the postcode table")
+    postcode_commands = postcodes.add_subparsers(dest="postcodes_command", metavar="ACTION")
+    load = postcode_commands.add_parser(
+        "load",
+        help="load a GeoNames postal-code dump (tab-separated, e.g. NL.txt; © GeoNames, CC BY 4.0)",
+    )
+    load.add_argument(
+        "file", type=Path, help="GeoNames postal-code file, or 'demo' for the bundled subset"
+    )
+    load.set_defaults(handler=postcodes_load)
+    postcodes.set_defaults(handler=lambda args: (postcodes.print_help(), EXIT_BAD_INPUT)[1])
+
+    importing = subparsers.add_parser(
+        "import",
+        help="import groups or households from a KoboToolbox/ODK/SurveyCTO export (dry run unless --commit)",
+    )
+    importing.add_argument("kind", choices=("groups", "households"))
+    importing.add_argument("files", nargs="+", type=Path, help="CSV or XLSX export files")
+    importing.add_argument("--programme", help="programme short name (default: the first)")
+    importing.add_argument("--city", help="city for rows without a city column")
+    importing.add_argument("--commit", action="store_true", help="write the rows (all or none)")
+    importing.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="HEADER=FIELD",
+        help="map a column to a question (FIELD/CHOICE for a 0/1 column; empty to ignore); saved on commit",
+    )
+    importing.set_defaults(handler=import_command)
+
+    form = subparsers.add_parser(
+        "intake-form",
+        help="write an intake questionnaire as XLSForm for KoboToolbox or ODK Collect",
+    )
+    form.add_argument("kind", choices=("groups", "households"))
+    form.add_argument("-o", "--output", type=Path, required=True, help="the .xlsx file to write")
+    form.add_argument("--version", default="1", help="form version (default 1)")
+    form.set_defaults(handler=intake_form)
+
+
+def postcodes_load(args: argparse.Namespace) -> int:
+    django_setup()
+    from django.core.exceptions import ValidationError
+
+    from welcomematch.intake.services import postcodes_load_bundled_demo, postcodes_load_file
+
+    try:
+        if str(args.file) == "demo":
+            count = postcodes_load_bundled_demo()
+        else:
+            count = postcodes_load_file(path=args.file)
+    except (OSError, ValidationError) as error:
+        message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{count} postcodes loaded. Postal code data © GeoNames (www.geonames.org), CC BY 4.0.")
+    return 0
+
+
+def import_command(args: argparse.Namespace) -> int:
+    django_setup()
+    from welcomematch.intake.importing import mapping_save, report_lines, run_import
+    from welcomematch.programmes.models import City, Programme
+
+    programmes = Programme.objects.order_by("pk")
+    programme = (
+        programmes.filter(slug=args.programme).first() if args.programme else programmes.first()
+    )
+    if programme is None:
+        print(f"error: no programme {args.programme or ''!r}".rstrip(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    city = None
+    if args.city:
+        city = City.objects.filter(programme=programme, name__iexact=args.city).first()
+        if city is None:
+            print(f"error: programme {programme.slug} has no city {args.city!r}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    mapping = {}
+    for item in args.map:
+        header, _sep, target = item.partition("=")
+        mapping[header] = target
+    try:
+        files = [(path.name, path.read_bytes()) for path in args.files]
+    except OSError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    report = run_import(
+        programme=programme,
+        city=city,
+        kind=args.kind,
+        files=files,
+        actor=None,
+        dry_run=not args.commit,
+        extra_mapping=mapping,
+    )
+    for line in report_lines(report):
+        print(line)
+    if report["errors"]:
+        print("Nothing was imported: correct the errors and run again.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.commit:
+        mapping_save(programme=programme, kind=args.kind, report=report)
+        print("Committed.")
+    else:
+        print("Dry run: nothing was written. Run again with --commit to import.")
+    return 0
+
+
+def intake_form(args: argparse.Namespace) -> int:
+    django_setup()
+    from welcomematch.intake.questions import QUESTIONNAIRES
+    from welcomematch.intake.xlsform import xlsform_write
+
+    xlsform_write(QUESTIONNAIRES[args.kind], args.output, version=args.version)
+    print(f"XLSForm written to {args.output}")
+    return 0

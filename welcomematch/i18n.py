@@ -1,0 +1,24 @@
+"""Translation helpers shared by the apps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.functional import lazy
+
+
+def _format(template: Any, params: dict[str, Any]) -> str:
+    return str(template) % {key: str(value) for key, value in params.items()}
+
+
+_lazy_format = lazy(_format, str)
+
+
+def message(template: Any, **params: Any) -> str:
+    """``template % params``, translated in the language active when the message is shown.
+
+    ``template`` is a ``gettext_lazy`` string with ``%(name)s`` placeholders; lazy ``params``
+    (choice labels) are translated at the same moment.
+    """
+    result: str = _lazy_format(template, params)
+    return result

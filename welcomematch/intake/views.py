@@ -1,0 +1,538 @@
+"""Intake pages: group invitations and self-intake, household interviews, levels, import."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from welcomematch.accounts.models import Role
+from welcomematch.accounts.permissions import MANAGERS, has_role, role_required
+from welcomematch.core.levels import SSM_DOMAINS, CapacityRule, VulnerabilityRule
+from welcomematch.intake import questions as q
+from welcomematch.intake import selectors
+from welcomematch.intake.forms import (
+    CityForm,
+    GroupInviteForm,
+    ImportUploadForm,
+    OverrideForm,
+    QuestionForm,
+    RulesForm,
+    repeat_formset,
+)
+from welcomematch.intake.importing import import_commit, import_preview
+from welcomematch.intake.models import GroupInvitation, Household, ImportRun, WelcomeGroup
+from welcomematch.intake.services import (
+    group_invite,
+    group_override_capacity,
+    household_override_vulnerability,
+    household_save_answers,
+    invitation_create,
+    invitation_revoke,
+    invitation_save_progress,
+    invitation_submit,
+    programme_rules_update,
+)
+from welcomematch.intake.xlsform import xlsform_bytes
+from welcomematch.programmes.models import Programme
+
+ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
+GROUP = q.GROUP_QUESTIONNAIRE
+HOUSEHOLD = q.HOUSEHOLD_QUESTIONNAIRE
+STEPS: tuple[str, ...] = tuple(s.name for s in GROUP.sections)
+SESSION_TOKEN = "intake_invitation_token_{pk}"
+
+
+def _programme(request: HttpRequest) -> Programme:
+    programme = selectors.programme_for_user(request.user)
+    if programme is None:
+        raise Http404(_("No programme has been set up yet."))
+    return programme
+
+
+def _invitation_link(request: HttpRequest, token: str) -> str:
+    return request.build_absolute_uri(reverse("intake:welcome", args=[token]))
+
+
+# --- display helpers ---------------------------------------------------------------------
+
+
+def display_answer(question: q.Question, value: Any) -> str:
+    """An answer as a person reads it: choice labels, lists joined, yes/no."""
+    if value in (None, "", []):
+        return ""
+    if question.kind in (q.BOOLEAN, q.ACKNOWLEDGE):
+        return _("Yes") if value else _("No")
+    if question.choices:
+        labels = {c.code: c.label for c in q.choices(question.choices)}
+        if isinstance(value, list):
+            joiner = " > " if question.kind == q.RANK else ", "
+            return joiner.join(labels.get(str(v), str(v)) for v in value)
+        return labels.get(str(value), str(value))
+    return str(value)
+
+
+def _summary(questionnaire: q.Questionnaire, answers: dict[str, Any]) -> list[dict[str, Any]]:
+    sections = []
+    for section in questionnaire.sections:
+        questions = questionnaire.in_section(section.name)
+        if section.repeat:
+            rows = [
+                [
+                    (question.label, display_answer(question, row.get(question.name)))
+                    for question in questions
+                ]
+                for row in answers.get(section.name) or []
+            ]
+            missing = not rows
+            sections.append({"section": section, "rows": rows, "missing": missing})
+            continue
+        items = []
+        missing = False
+        for question in questions:
+            shown = display_answer(question, answers.get(question.name))
+            if question.required and not shown:
+                missing = True
+            items.append({"question": question, "value": shown})
+        if "postcode" in {qq.name for qq in questions} and not (
+            answers.get("postcode") or answers.get("latitude") is not None
+        ):
+            missing = True
+        sections.append({"section": section, "items": items, "missing": missing})
+    return sections
+
+
+def _vulnerability_breakdown(household: Household) -> dict[str, Any]:
+    rule = VulnerabilityRule.from_dict(household.programme.vulnerability_rule)
+    domains = []
+    for domain in SSM_DOMAINS:
+        score = int(household.ssm_scores.get(domain, 5))
+        label = q.SSM_DOMAIN_LABELS[domain]
+        domains.append(
+            {"label": q._pick(*label), "score": score, "points": rule.score_points.get(score, 0)}
+        )
+    flags = [
+        {"flag": flag, "points": points, "set": bool(household.support_flags.get(flag))}
+        for flag, points in rule.flag_points.items()
+    ]
+    return {
+        "domains": domains,
+        "flags": flags,
+        "type_points": rule.type_points.get(household.household_type, 0),
+        "points": rule.points(
+            household.ssm_scores, household.support_flags, household.household_type
+        ),
+        "thresholds": rule.thresholds,
+        "level": household.vulnerability,
+    }
+
+
+# --- coordinator pages -------------------------------------------------------------------
+
+
+@role_required(MANAGERS)
+def index(request: HttpRequest) -> HttpResponse:
+    programme = selectors.programme_for_user(request.user)
+    return render(
+        request,
+        "intake/index.html",
+        {
+            "programme": programme,
+            "groups": selectors.groups_for_intake(programme)[:50],
+            "households": selectors.households_for_intake(programme)[:50],
+            "postcodes_loaded": selectors.postcode_table_loaded(),
+        },
+    )
+
+
+@role_required(MANAGERS)
+def group_new(request: HttpRequest) -> HttpResponse:
+    programme = _programme(request)
+    form = GroupInviteForm(request.POST or None, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group, invitation, token = group_invite(
+                programme=programme,
+                city=form.cleaned_data["city"],
+                name=form.cleaned_data["name"],
+                contact_email=form.cleaned_data["contact_email"],
+                days=form.cleaned_data["days"],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            request.session[SESSION_TOKEN.format(pk=invitation.pk)] = token
+            return redirect("intake:group_detail", pk=group.pk)
+    return render(request, "intake/group_new.html", {"form": form})
+
+
+@role_required(MANAGERS)
+def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    group = get_object_or_404(WelcomeGroup.objects.select_related("programme", "city"), pk=pk)
+    invitations = []
+    for invitation in group.invitations.all():
+        token = request.session.pop(SESSION_TOKEN.format(pk=invitation.pk), None)
+        invitations.append(
+            {
+                "invitation": invitation,
+                "status": selectors.invitation_status(invitation),
+                "link": _invitation_link(request, token) if token else "",
+            }
+        )
+    rule = CapacityRule.from_dict(group.programme.capacity_rule)
+    return render(
+        request,
+        "intake/group_detail.html",
+        {
+            "group": group,
+            "invitations": invitations,
+            "members": group.members.all(),
+            "capacity_table": rule.table,
+            "willingness": q.FIXED_CHOICES["willingness"],
+            "experience": q.FIXED_CHOICES["experience"],
+            "override_form": OverrideForm(
+                initial={"level": group.capacity_override, "reason": group.capacity_override_reason}
+            ),
+        },
+    )
+
+
+@require_POST
+@role_required(MANAGERS)
+def invitation_new(request: HttpRequest, pk: int) -> HttpResponse:
+    group = get_object_or_404(WelcomeGroup, pk=pk)
+    invitation, token = invitation_create(group=group, actor=request.user)  # type: ignore[arg-type]
+    request.session[SESSION_TOKEN.format(pk=invitation.pk)] = token
+    return redirect("intake:group_detail", pk=group.pk)
+
+
+@require_POST
+@role_required(MANAGERS)
+def invitation_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(GroupInvitation, pk=pk)
+    invitation_revoke(invitation=invitation, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("The invitation link was withdrawn."))
+    return redirect("intake:group_detail", pk=invitation.group_id)
+
+
+@require_POST
+@role_required(MANAGERS)
+def group_override(request: HttpRequest, pk: int) -> HttpResponse:
+    group = get_object_or_404(WelcomeGroup, pk=pk)
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            group_override_capacity(
+                group=group,
+                level=form.cleaned_data["level"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+            messages.success(request, _("The capacity level was saved."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    return redirect("intake:group_detail", pk=group.pk)
+
+
+@role_required(MANAGERS)
+def household_new(request: HttpRequest) -> HttpResponse:
+    programme = _programme(request)
+    data = request.POST if request.method == "POST" else None
+    city_form = CityForm(data, programme=programme)
+    form = QuestionForm(data, questions=HOUSEHOLD.main_questions(), country=programme.country)
+    persons = repeat_formset(HOUSEHOLD, "persons", data=data, minimum_rows=4)
+    if data is not None and city_form.is_valid() and form.is_valid() and persons.is_valid():
+        answers = {**form.answers(), "persons": persons.rows()}
+        try:
+            household = household_save_answers(
+                programme=programme,
+                city=city_form.cleaned_data["city"],
+                answers=answers,
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            for field, msgs in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, msgs)
+        else:
+            messages.success(request, _("The household interview was saved."))
+            return redirect("intake:household_detail", pk=household.pk)
+    return render(
+        request,
+        "intake/household_form.html",
+        {
+            "questionnaire": HOUSEHOLD,
+            "city_form": city_form,
+            "form": form,
+            "sections": _form_sections(HOUSEHOLD, form),
+            "persons": persons,
+            "postcodes_loaded": selectors.postcode_table_loaded(programme.country),
+        },
+    )
+
+
+def _form_sections(questionnaire: q.Questionnaire, form: QuestionForm) -> list[dict[str, Any]]:
+    return [
+        {
+            "section": section,
+            "fields": [form[question.name] for question in questionnaire.in_section(section.name)],
+        }
+        for section in questionnaire.sections
+        if not section.repeat
+    ]
+
+
+@role_required(MANAGERS)
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_object_or_404(Household.objects.select_related("programme", "city"), pk=pk)
+    return render(
+        request,
+        "intake/household_detail.html",
+        {
+            "household": household,
+            "persons": household.persons.all(),
+            "breakdown": _vulnerability_breakdown(household),
+            "override_form": OverrideForm(
+                initial={
+                    "level": household.vulnerability_override,
+                    "reason": household.vulnerability_override_reason,
+                }
+            ),
+        },
+    )
+
+
+@require_POST
+@role_required(MANAGERS)
+def household_override(request: HttpRequest, pk: int) -> HttpResponse:
+    household = get_object_or_404(Household, pk=pk)
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            household_override_vulnerability(
+                household=household,
+                level=form.cleaned_data["level"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+            messages.success(request, _("The vulnerability level was saved."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    return redirect("intake:household_detail", pk=household.pk)
+
+
+@role_required(MANAGERS)
+def rules(request: HttpRequest) -> HttpResponse:
+    programme = _programme(request)
+    may_edit = has_role(request.user, ADMINISTRATORS)
+    if request.method == "POST" and not may_edit:
+        raise PermissionDenied
+    form = RulesForm(
+        request.POST or None,
+        initial={
+            "vulnerability_rule": json.dumps(programme.vulnerability_rule, indent=2),
+            "capacity_rule": json.dumps(programme.capacity_rule, indent=2),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = programme_rules_update(
+                programme=programme,
+                vulnerability_rule=form.cleaned_data["vulnerability_rule"],
+                capacity_rule=form.cleaned_data["capacity_rule"],
+                actor=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("The rules were saved; %(n)d levels changed.") % {"n": changed}
+            )
+            return redirect("intake:rules")
+    return render(
+        request,
+        "intake/rules.html",
+        {
+            "programme": programme,
+            "form": form,
+            "may_edit": may_edit,
+            "vulnerability": VulnerabilityRule.from_dict(programme.vulnerability_rule),
+            "capacity": CapacityRule.from_dict(programme.capacity_rule),
+            "willingness": q.FIXED_CHOICES["willingness"],
+            "experience": q.FIXED_CHOICES["experience"],
+        },
+    )
+
+
+@role_required(MANAGERS)
+def import_upload(request: HttpRequest) -> HttpResponse:
+    programme = _programme(request)
+    form = ImportUploadForm(request.POST or None, request.FILES or None, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        files = [(f.name, f.read()) for f in form.cleaned_data["exports"]]
+        run = import_preview(
+            programme=programme,
+            city=form.cleaned_data["city"],
+            kind=form.cleaned_data["kind"],
+            files=files,
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        return redirect("intake:import_run", pk=run.pk)
+    return render(
+        request,
+        "intake/import_upload.html",
+        {"form": form, "runs": selectors.import_runs(programme)[:10]},
+    )
+
+
+@role_required(MANAGERS)
+def import_run(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(ImportRun, pk=pk, programme=_programme(request))
+    if request.method == "POST":
+        run = import_commit(run=run, actor=request.user)  # type: ignore[arg-type]
+        if run.status == ImportRun.Status.COMMITTED:
+            messages.success(request, _("The import was committed."))
+        else:
+            messages.error(request, _("Nothing was imported: the file has errors."))
+        return redirect("intake:import_run", pk=run.pk)
+    return render(request, "intake/import_run.html", {"run": run, "report": run.report})
+
+
+@role_required(MANAGERS)
+def xlsform(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in q.QUESTIONNAIRES:
+        raise Http404
+    response = HttpResponse(
+        xlsform_bytes(q.QUESTIONNAIRES[kind]),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="welcomematch-{kind}.xlsx"'
+    return response
+
+
+# --- the group's own intake, through its invitation link (no login) ----------------------
+
+
+def _refused(request: HttpRequest, refusal: selectors.InvitationRefused) -> HttpResponse:
+    return render(
+        request,
+        "intake/welcome_refused.html",
+        {"reason": refusal.reason, "message": refusal.message},
+        status=refusal.status,
+    )
+
+
+def welcome(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = selectors.invitation_for_token(token)
+    except selectors.InvitationRefused as refusal:
+        return _refused(request, refusal)
+    return render(
+        request,
+        "intake/welcome_start.html",
+        {
+            "invitation": invitation,
+            "token": token,
+            "questionnaire": GROUP,
+            "first_step": invitation.last_step or STEPS[0],
+            "resumed": bool(invitation.last_step),
+        },
+    )
+
+
+def welcome_step(request: HttpRequest, token: str, step: str) -> HttpResponse:
+    try:
+        invitation = selectors.invitation_for_token(token)
+    except selectors.InvitationRefused as refusal:
+        return _refused(request, refusal)
+    if step not in STEPS:
+        raise Http404
+    section = GROUP.section(step)
+    country = invitation.group.programme.country
+    data = request.POST if request.method == "POST" else None
+    saved = invitation.answers
+    form: QuestionForm | None = None
+    formset = None
+    if section.repeat:
+        formset = repeat_formset(
+            GROUP, step, data=data, initial=saved.get(step) or [], minimum_rows=5
+        )
+        valid = data is not None and formset.is_valid()
+    else:
+        questions = GROUP.in_section(step)
+        initial = {question.name: saved.get(question.name) for question in questions}
+        form = QuestionForm(data, questions=questions, country=country, initial=initial)
+        valid = data is not None and form.is_valid()
+    if valid:
+        answers = {step: formset.rows()} if formset is not None else form.answers()  # type: ignore[union-attr]
+        index = STEPS.index(step)
+        target = "welcome_summary" if index + 1 == len(STEPS) else "welcome_step"
+        next_step = STEPS[index + 1] if target == "welcome_step" else ""
+        if "more" in request.POST:
+            target, next_step = "welcome_step", step
+        invitation_save_progress(
+            invitation=invitation, step=next_step or "summary", answers=answers
+        )
+        if target == "welcome_summary":
+            return redirect("intake:welcome_summary", token=token)
+        return redirect("intake:welcome_step", token=token, step=next_step)
+    index = STEPS.index(step)
+    return render(
+        request,
+        "intake/welcome_step.html",
+        {
+            "token": token,
+            "invitation": invitation,
+            "questionnaire": GROUP,
+            "section": section,
+            "form": form,
+            "formset": formset,
+            "number": index + 1,
+            "total": len(STEPS),
+            "steps": GROUP.sections,
+            "previous": STEPS[index - 1] if index else "",
+            "postcodes_loaded": selectors.postcode_table_loaded(country),
+            "geonames": form is not None and "postcode" in form.fields,
+        },
+    )
+
+
+def welcome_summary(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = selectors.invitation_for_token(token)
+    except selectors.InvitationRefused as refusal:
+        return _refused(request, refusal)
+    summary = _summary(GROUP, invitation.answers)
+    complete = not any(s["missing"] for s in summary)
+    errors: list[str] = []
+    if request.method == "POST" and complete:
+        try:
+            invitation_submit(invitation=invitation)
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            return redirect("intake:welcome_thanks")
+    return render(
+        request,
+        "intake/welcome_summary.html",
+        {
+            "token": token,
+            "invitation": invitation,
+            "questionnaire": GROUP,
+            "summary": summary,
+            "complete": complete,
+            "errors": errors,
+            "total": len(STEPS),
+        },
+    )
+
+
+def welcome_thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "intake/welcome_thanks.html")

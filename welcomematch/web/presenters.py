@@ -1,0 +1,113 @@
+"""Turn selector results into what templates show: stage tables, labelled codes.
+
+Plain functions over already-fetched rows; no queries and no writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from welcomematch.programmes.models import Category
+from welcomematch.web.selectors import Stage
+
+
+@dataclass
+class StageCell:
+    stage: str
+    label: str
+    count: int
+
+
+@dataclass
+class StageRow:
+    """One row of a dashboard table: a city (or the totals, with ``city_id`` None)."""
+
+    label: str
+    city_id: int | None
+    cells: list[StageCell] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(cell.count for cell in self.cells)
+
+
+@dataclass
+class StageTable:
+    stages: list[Stage]
+    rows: list[StageRow]
+    totals: StageRow
+
+
+def stage_table(
+    *,
+    counts: Iterable[Mapping[str, Any]],
+    cities: Iterable[Any],
+    total_label: str,
+    stages: list[Stage],
+) -> StageTable:
+    """A city × stage table with a totals row; ``counts`` are ``{"city_id","stage","n"}`` rows.
+
+    Counts of cities not in ``cities`` are left out, so the totals are the sum of the rows.
+    """
+    by_cell: dict[tuple[int, str], int] = {}
+    for row in counts:
+        by_cell[(row["city_id"], row["stage"])] = row["n"]
+    rows = [
+        StageRow(
+            label=city.name,
+            city_id=city.pk,
+            cells=[
+                StageCell(s.value, str(s.label), by_cell.get((city.pk, s.value), 0)) for s in stages
+            ],
+        )
+        for city in cities
+    ]
+    totals = StageRow(
+        label=total_label,
+        city_id=None,
+        cells=[
+            StageCell(s.value, str(s.label), sum(r.cells[i].count for r in rows))
+            for i, s in enumerate(stages)
+        ],
+    )
+    return StageTable(stages=stages, rows=rows, totals=totals)
+
+
+class Labels:
+    """Category codes to labels in the active language; unknown codes are shown as they are."""
+
+    def __init__(self, entries: Iterable[Category]) -> None:
+        self._labels: dict[tuple[str, str], str] = {(c.kind, c.code): c.label for c in entries}
+
+    def __call__(self, kind: str, code: Any) -> str:
+        if code in (None, ""):
+            return ""
+        return self._labels.get((kind, str(code)), str(code))
+
+    def many(self, kind: str, codes: Iterable[Any]) -> list[str]:
+        return [self(kind, code) for code in codes or ()]
+
+
+def languages(labels: Labels, value: Any) -> list[str]:
+    """Languages stored as codes (``["ar", "nl"]``) or as ``{"code": ..., "level": ...}``."""
+    shown = []
+    for item in value or ():
+        if isinstance(item, Mapping):
+            code = item.get("code") or item.get("language") or ""
+            level = item.get("level") or item.get("cefr") or ""
+            name = labels("language", code)
+            shown.append(f"{name} ({level})" if level else name)
+        else:
+            shown.append(labels("language", item))
+    return shown
+
+
+def ssm_rows(labels: Labels, scores: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """(domain label, score) as recorded."""
+    return [(labels("ssm_domain", domain), score) for domain, score in (scores or {}).items()]
+
+
+def flag_rows(labels: Labels, flags: Mapping[str, Any]) -> list[tuple[str, bool]]:
+    return [(labels("support_need", flag), bool(on)) for flag, on in (flags or {}).items()]
