@@ -42,12 +42,12 @@ def test_coordinator_runs_a_round_with_control_arm_and_starts_the_match(page):
     assert "keuze" in pairs or "niet gerangschikt" in pairs
     unmatched = page.inner_text("#unmatched-households")
     assert far.reference in unmatched
-    assert "Geen groep die klaar is om te koppelen woont binnen de maximale afstand" in unmatched
+    assert "Geen groep die klaar is om te matchen woont binnen de maximale afstand" in unmatched
 
     page.select_option("#id_group", group.reference)
     page.select_option("#id_household", far.reference)
     page.get_by_role("button", name="Uitleggen").click()
-    assert "kunnen niet gekoppeld worden" in page.inner_text("#why-answer")
+    assert "kunnen niet gematcht worden" in page.inner_text("#why-answer")
 
     page.get_by_role("link", name="Bevestigen…").click()
     assert "niet meer opnieuw" in page.inner_text("main")
@@ -58,7 +58,7 @@ def test_coordinator_runs_a_round_with_control_arm_and_starts_the_match(page):
     assert rnd.status == RoundStatus.CONFIRMED
     assert ControlAssignment.objects.filter(round=rnd).count() == 1
 
-    page.get_by_role("link", name="Naar de koppelingen").click()
+    page.get_by_role("link", name="Naar de matches").click()
     page.get_by_role("link", name="Openen").click()
     page.fill("#plan-form input[name=when]", "2030-05-01T19:30")
     page.get_by_role("button", name="Eerste ontmoeting plannen").click()

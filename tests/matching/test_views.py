@@ -184,8 +184,8 @@ def test_unmatched_reason_is_explained_in_dutch_by_default(world):
         .get(reverse("matching:round_detail", args=[rnd.pk]))
         .content.decode()
     )
-    assert "Geen groep die klaar is om te koppelen woont binnen de maximale afstand" in html
-    assert "Voorgestelde koppels" in html
+    assert "Geen groep die klaar is om te matchen woont binnen de maximale afstand" in html
+    assert "Voorgestelde paren" in html
 
 
 def test_why_not_explains_a_pair_that_is_too_far_apart(world):
