@@ -313,3 +313,16 @@ def test_a_round_of_another_programme_is_not_found(world):
         reverse("matching:round_detail", args=[rnd.pk])
     )
     assert response.status_code == 404
+
+
+def test_a_draft_limited_to_selected_participants_previews_only_those(world):
+    first, _second = world["households"]
+    rnd = services.round_create(
+        programme=world["programme"],
+        name="R",
+        actor=world["coordinator"],
+        households=[first],
+    )
+    page = client_for(world, Role.COORDINATOR).get(reverse("matching:round_detail", args=[rnd.pk]))
+    assert list(page.context["ready_households"]) == [first]
+    assert list(page.context["ready_groups"]) == [world["group"]]

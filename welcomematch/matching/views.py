@@ -403,12 +403,15 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "cancel_form": CancelForm(),
     }
     if round.status == RoundStatus.DRAFT:
-        context["ready_groups"] = selectors.groups_ready(
-            programme=round.programme, city=round.city
-        ).select_related("city")
-        context["ready_households"] = selectors.households_ready(
-            programme=round.programme, city=round.city
-        ).select_related("city")
+        # What the run will take: everyone ready now, or only the selected ones among them.
+        groups = selectors.groups_ready(programme=round.programme, city=round.city)
+        households = selectors.households_ready(programme=round.programme, city=round.city)
+        if round.selected_groups.exists():
+            groups = groups.filter(pk__in=round.selected_groups.all())
+        if round.selected_households.exists():
+            households = households.filter(pk__in=round.selected_households.all())
+        context["ready_groups"] = groups.select_related("city")
+        context["ready_households"] = households.select_related("city")
     if round.round_file is not None and round.result_file is not None:
         core = services.round_core_input(round=round)
         context["summary"] = round.result_file["summary"]
