@@ -240,8 +240,8 @@ def main() -> None:
                     same = str(a[:3] == list(b[:3]) and abs(a[3] - b[3]) < 1e-6 * max(1, a[3]))
                 cli_txt = ("n/a", "n/a") if cli is None else (f"{cli[0]:.2f}", f"{cli[1]:.0f}")
                 print(
-                    f"{size:<9}{'on' if arm else 'off':>4}{e['pairs']:>11}{e['elig_s']:>8.2f}"
-                    f"{e['run_s']:>9.2f}{e['run_s'] - e['elig_s']:>8.2f}{e['maxrss_mb']:>8.0f}"
+                    f"{size:<9}{'on' if arm else 'off':>4}{e['pairs']:>11}{e['elig_s']:>8.3f}"
+                    f"{e['run_s']:>9.3f}{e['run_s'] - e['elig_s']:>8.3f}{e['maxrss_mb']:>8.0f}"
                     f"{cli_txt[0]:>7}{cli_txt[1]:>7}{ilp_txt:>9}{ratio:>8}  {same}",
                     flush=True,
                 )
