@@ -36,12 +36,12 @@ from welcomematch.lifecycle.models import ContactPerson, CulturalAmbassador, Mat
 from welcomematch.matching import services as matching
 from welcomematch.programmes.models import City, Programme
 
-#: (city, GeoNames municipality, groups, households, centre lat, centre lon)
-CITIES: tuple[tuple[str, str, int, int, float, float], ...] = (
-    ("Almere", "Gemeente Almere", 10, 23, 52.3508, 5.2647),
-    ("Den Haag", "Gemeente Den Haag", 12, 27, 52.0705, 4.3007),
-    ("Haarlem", "Gemeente Haarlem", 8, 18, 52.3874, 4.6462),
-    ("Rotterdam", "Rotterdam Municipality", 14, 32, 51.9244, 4.4777),
+#: (city, GeoNames municipality, CBS municipality code, groups, households, centre lat, lon)
+CITIES: tuple[tuple[str, str, str, int, int, float, float], ...] = (
+    ("Almere", "Gemeente Almere", "0034", 10, 23, 52.3508, 5.2647),
+    ("Den Haag", "Gemeente Den Haag", "0518", 12, 27, 52.0705, 4.3007),
+    ("Haarlem", "Gemeente Haarlem", "0392", 8, 18, 52.3874, 4.6462),
+    ("Rotterdam", "Rotterdam Municipality", "0599", 14, 32, 51.9244, 4.4777),
 )
 GROUP_TYPES = ("with_children", "young_adults", "mixed_ages", "middle_aged", "seniors")
 HOUSEHOLD_TYPES = ("family_with_children", "couple", "single_parent", "single_man", "single_woman")
@@ -312,11 +312,11 @@ def build_demo(*, seed: int = 2020, password: str) -> DemoSummary:
         summary.logins[username] = password
     postcodes = _postcodes_by_city()
     cities: dict[str, City] = {}
-    for name, municipality, *_rest, lat, lon in CITIES:
+    for name, _municipality, code, *_rest, lat, lon in CITIES:
         cities[name] = City.objects.create(
             programme=programme,
             name=name,
-            municipality_code=municipality,
+            municipality_code=code,
             latitude=lat,
             longitude=lon,
         )
@@ -327,7 +327,7 @@ def build_demo(*, seed: int = 2020, password: str) -> DemoSummary:
     ]
     _build_ambassadors(rng, programme, cities)
     now = timezone.now()
-    for name, _municipality, n_groups, n_households, _lat, _lon in CITIES:
+    for name, _municipality, _code, n_groups, n_households, _lat, _lon in CITIES:
         city = cities[name]
         for i in range(n_groups):
             members = _members(rng)

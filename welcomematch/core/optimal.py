@@ -74,6 +74,8 @@ PRUNE_ABOVE = 200_000
 #: Cheapest arcs kept per participant when pruning.
 PRUNE_K = 6
 _DEBUG = False
+#: Below this many violating arcs, all of them are added back at once.
+_ADD_ALL_BELOW = 50_000
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,12 @@ def _cheapest_per_node(node: I64, cost: I64, k: int, cost_bound: int) -> Bools:
     ``node * cost_bound + cost`` is one int64 sort key (``cost_bound`` exceeds every cost, and
     :func:`integer_costs` keeps costs times the node count far below 2**63).
     """
-    order = np.argsort(node * cost_bound + cost, kind="stable")
+    if node.shape[0] == 0:
+        return np.zeros(0, dtype=bool)
+    if (int(node.max()) + 1) * cost_bound < (1 << 62):
+        order = np.argsort(node * cost_bound + cost, kind="stable")
+    else:
+        order = np.lexsort((cost, node))
     sorted_node = node[order]
     starts = np.flatnonzero(np.r_[True, sorted_node[1:] != sorted_node[:-1]])
     run_start = np.repeat(starts, np.diff(np.r_[starts, sorted_node.shape[0]]))
@@ -349,8 +356,8 @@ def solve_optimal(
         seed_arcs = m1_arcs
 
     pruned = m > prune_above
+    bound = int(cost.max()) + 1
     if pruned:
-        bound = int(cost.max()) + 1
         keep = _cheapest_per_node(lg, cost, PRUNE_K, bound)
         keep |= _cheapest_per_node(lh, cost, PRUNE_K, bound)
         keep[seed_arcs] = True
@@ -370,7 +377,18 @@ def solve_optimal(
         left_out = np.flatnonzero(~keep)
         reduced = cost[left_out] + pot[net.group_node(lg[left_out])]
         reduced -= pot[net.household_node(lh[left_out])]
-        violating = left_out[reduced < 0]
+        negative = reduced < 0
+        violating = left_out[negative]
+        if violating.shape[0] > _ADD_ALL_BELOW:
+            # Partial pricing: add each participant's most negative arcs only; the next
+            # certification finds any that are still needed.
+            r_neg = reduced[negative]
+            shift = int(-r_neg.min()) + 1
+            key = r_neg + shift
+            key_bound = int(key.max()) + 1
+            add = _cheapest_per_node(lg[violating], key, PRUNE_K, key_bound)
+            add |= _cheapest_per_node(lh[violating], key, PRUNE_K, key_bound)
+            violating = violating[add]
         if _DEBUG:
             print(f"solve {rounds}: {active.shape[0]} arcs, {violating.shape[0]} violating")
         if violating.shape[0] == 0:

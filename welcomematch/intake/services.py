@@ -636,6 +636,13 @@ def _location_fields(fields: dict[str, Any], *, country: str) -> None:
     )
 
 
+def _keep_first_acknowledgements(record: WelcomeGroup | Household, fields: dict[str, Any]) -> None:
+    """Consent and the non-discrimination principles keep the moment they were first given."""
+    for name in ("consent_at", "non_discrimination_at"):
+        if getattr(record, name) is not None and fields[name] is not None:
+            fields[name] = getattr(record, name)
+
+
 @transaction.atomic
 def group_save_answers(
     *,
@@ -657,10 +664,7 @@ def group_save_answers(
         return group_create(
             programme=programme, city=city, members=members, actor=actor, completed=True, **fields
         )
-    if group.consent_at is not None and fields["consent_at"] is not None:
-        fields["consent_at"] = group.consent_at
-    if group.non_discrimination_at is not None and fields["non_discrimination_at"] is not None:
-        fields["non_discrimination_at"] = group.non_discrimination_at
+    _keep_first_acknowledgements(group, fields)
     return group_update(
         group=group, actor=actor, members=members, completed=True, city=city, **fields
     )
@@ -687,10 +691,7 @@ def household_save_answers(
         return household_create(
             programme=programme, city=city, persons=persons, actor=actor, completed=True, **fields
         )
-    if household.consent_at is not None and fields["consent_at"] is not None:
-        fields["consent_at"] = household.consent_at
-    if household.non_discrimination_at is not None and fields["non_discrimination_at"] is not None:
-        fields["non_discrimination_at"] = household.non_discrimination_at
+    _keep_first_acknowledgements(household, fields)
     return household_update(
         household=household, actor=actor, persons=persons, completed=True, city=city, **fields
     )
