@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from welcomematch import __version__
-from welcomematch.accounts.permissions import MANAGERS, STAFF, has_role
+from welcomematch.accounts.permissions import MANAGERS, RESEARCH, STAFF, has_role
 
 #: (url name, label, roles that may open it; None = every logged-in user)
 NAV_ITEMS = (
@@ -17,6 +17,9 @@ NAV_ITEMS = (
     ("web:group_list", _("Groups"), STAFF),
     ("web:household_list", _("Households"), STAFF),
     ("intake:index", _("Intake"), MANAGERS),
+    ("matching:round_list", _("Matching rounds"), MANAGERS),
+    ("lifecycle:match_list", _("Matches"), STAFF),
+    ("trial:overview", _("Control arm"), RESEARCH),
 )
 
 
