@@ -225,6 +225,14 @@ SSM_DOMAIN_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+def choice_label(list_name: str, code: str) -> str:
+    """The label of one code in a choice list, in the active language; the code if unknown."""
+    for choice in choices(list_name):
+        if choice.code == code:
+            return choice.label
+    return code
+
+
 def choices(list_name: str) -> tuple[Choice, ...]:
     """The choices of a list: fixed ones, or the active entries of a category list."""
     if list_name in FIXED_CHOICES:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from welcomematch.accounts.permissions import MANAGERS, STAFF, has_role, role_required
 from welcomematch.intake.models import Household, WelcomeGroup
+from welcomematch.intake.questions import choice_label
 from welcomematch.programmes.models import CategoryKind
 from welcomematch.web import presenters, selectors
 from welcomematch.web.forms import GroupFilterForm, HouseholdFilterForm
@@ -222,7 +223,9 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if manager:
         context |= {
             "sensitive": {
-                "country_of_origin": household.country_of_origin,
+                "country_of_origin": choice_label("country", household.country_of_origin)
+                if household.country_of_origin
+                else "",
                 "ssm": presenters.ssm_rows(labels, household.ssm_scores),
                 "flags": presenters.flag_rows(labels, household.support_flags),
                 "notes": household.support_notes,
