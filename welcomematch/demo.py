@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -34,7 +34,9 @@ from welcomematch.intake.services import (
 from welcomematch.lifecycle import services as lifecycle
 from welcomematch.lifecycle.models import ContactPerson, CulturalAmbassador, Match
 from welcomematch.matching import services as matching
+from welcomematch.matching.models import MatchingRound
 from welcomematch.programmes.models import City, Programme
+from welcomematch.trial.models import ControlAssignment
 
 #: (city, GeoNames municipality, CBS municipality code, groups, households, centre lat, lon)
 CITIES: tuple[tuple[str, str, str, int, int, float, float], ...] = (
@@ -383,7 +385,7 @@ def build_demo(*, seed: int = 2020, password: str) -> DemoSummary:
                 completed=not incomplete,
                 consent_at=None if incomplete else now,
                 non_discrimination_at=None if incomplete else now,
-                interviewed_at=(now - timedelta(days=rng.randint(20, 90))).date(),
+                interviewed_at=(now - timedelta(days=rng.randint(290, 380))).date(),
                 country_of_origin=origin,
                 languages=list(languages[: rng.randint(1, len(languages))]),
                 cefr_dutch=rng.choices(("none", "A1", "A2", "B1"), weights=(34, 30, 26, 10))[0],
@@ -431,6 +433,17 @@ def _build_ambassadors(rng: random.Random, programme: Programme, cities: dict[st
         )
 
 
+def _backdate_round(matching_round: MatchingRound, when: datetime) -> None:
+    """The demo tells the story of a programme whose rounds ran months ago: move the round's,
+    its matches' and its control assignments' timestamps back to ``when``. (The audit trail
+    keeps the real moment the demo was built.)"""
+    MatchingRound.objects.filter(pk=matching_round.pk).update(
+        created_at=when, run_at=when, confirmed_at=when
+    )
+    Match.objects.filter(round=matching_round).update(proposed_at=when)
+    ControlAssignment.objects.filter(round=matching_round).update(created_at=when)
+
+
 def _run_rounds(rng: random.Random, summary: DemoSummary, cities: dict[str, City]) -> None:
     coordinator = summary.coordinator
     now = timezone.now()
@@ -445,6 +458,7 @@ def _run_rounds(rng: random.Random, summary: DemoSummary, cities: dict[str, City
         )
         new_round = matching.round_run(round=new_round, actor=coordinator)
         matching.round_confirm(round=new_round, actor=coordinator)
+        _backdate_round(new_round, now - timedelta(days=280 - 7 * index))
         summary.rounds += 1
     matches = list(
         Match.objects.filter(round__programme=summary.programme).select_related(
