@@ -137,6 +137,29 @@ def test_new_round_form_shows_who_is_ready_and_creates_a_draft_with_a_drawn_seed
     assert [g.reference for g in detail.context["ready_groups"]] == [world["group"].reference]
 
 
+def test_a_round_can_be_limited_to_participants_picked_on_the_form(world):
+    client = client_for(world, Role.COORDINATOR)
+    page = client.get(reverse("matching:round_create")).content.decode()
+    assert f"{world['group'].reference} {world['group'].name} (Almere)" in page
+    response = client.post(
+        reverse("matching:round_create"),
+        {
+            "name": "Alleen Amal",
+            "max_distance_km": "5",
+            "mechanism": "optimal",
+            "seed": "3",
+            "groups": [world["group"].pk],
+            "households": [world["households"][0].pk],
+        },
+    )
+    assert response.status_code == 302
+    rnd = MatchingRound.objects.get()
+    assert list(rnd.selected_households.all()) == [world["households"][0]]
+    client.post(reverse("matching:round_run", args=[rnd.pk]))
+    rnd.refresh_from_db()
+    assert [h["id"] for h in rnd.round_file["households"]] == [world["households"][0].reference]
+
+
 def test_stable_mechanism_with_control_arm_is_refused_on_the_form(world):
     response = client_for(world, Role.COORDINATOR).post(
         reverse("matching:round_create"),

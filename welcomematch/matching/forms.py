@@ -7,8 +7,18 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from welcomematch.intake.models import Household, WelcomeGroup
+from welcomematch.matching import selectors
 from welcomematch.matching.models import Mechanism
 from welcomematch.programmes.models import City, Programme
+
+
+class ParticipantChoiceField(forms.ModelMultipleChoiceField):
+    """Groups or households shown by reference (and name for groups) with their city."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        name = f" {obj.name}" if isinstance(obj, WelcomeGroup) else ""
+        return f"{obj.reference}{name} ({obj.city})"
 
 
 class RoundCreateForm(forms.Form):
@@ -48,12 +58,35 @@ class RoundCreateForm(forms.Form):
         ),
     )
 
+    groups = ParticipantChoiceField(
+        label=_("Only these groups (optional)"),
+        queryset=WelcomeGroup.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Leave empty to include every group that is ready to match."),
+    )
+    households = ParticipantChoiceField(
+        label=_("Only these households (optional)"),
+        queryset=Household.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Leave empty to include every household that is ready to match."),
+    )
+
     def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         city_field = self.fields["city"]
         assert isinstance(city_field, forms.ModelChoiceField)
         city_field.queryset = City.objects.filter(programme=programme).order_by("name")
         self.fields["max_distance_km"].initial = programme.max_distance_km
+        groups_field = self.fields["groups"]
+        households_field = self.fields["households"]
+        assert isinstance(groups_field, forms.ModelMultipleChoiceField)
+        assert isinstance(households_field, forms.ModelMultipleChoiceField)
+        groups_field.queryset = selectors.groups_ready(programme=programme).select_related("city")
+        households_field.queryset = selectors.households_ready(programme=programme).select_related(
+            "city"
+        )
 
 
 class CancelForm(forms.Form):

@@ -372,6 +372,8 @@ def round_create(request: HttpRequest) -> HttpResponse:
                 mechanism=data["mechanism"],
                 control_arm=data["control_arm"],
                 seed=data["seed"],
+                groups=list(data["groups"]),
+                households=list(data["households"]),
             )
         except ValidationError as error:
             form.add_error(None, error)
