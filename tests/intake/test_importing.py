@@ -334,6 +334,7 @@ def test_web_import_previews_then_commits_and_saves_the_mapping(
     run.refresh_from_db()
     assert run.status == ImportRun.Status.COMMITTED
     assert WelcomeGroup.objects.count() == 2
+    assert run.files == []  # the upload is not kept once its answers are in the records
     mapping = ImportMapping.objects.get(programme=city.programme, kind="groups")
     assert mapping.columns["group/languages/ar"] == "languages/ar"
 

@@ -520,7 +520,11 @@ def import_preview(
 
 @transaction.atomic
 def import_commit(*, run: ImportRun, actor: User | None) -> ImportRun:
-    """Write a previewed run: every row or none; saves the column mapping for the programme."""
+    """Write a previewed run: every row or none; saves the column mapping for the programme.
+
+    Once written, the uploaded files are dropped from the run: the answers now live in the
+    participants' records, and a second copy of sensitive data is a risk, not a record.
+    """
     report = run_import(
         programme=run.programme,
         city=run.city,
@@ -533,6 +537,7 @@ def import_commit(*, run: ImportRun, actor: User | None) -> ImportRun:
     if report["committed"]:
         run.status = ImportRun.Status.COMMITTED
         run.committed_at = timezone.now()
+        run.files = []
         mapping_save(programme=run.programme, kind=run.kind, report=report)
         audit_record(
             actor=actor,
