@@ -144,6 +144,8 @@ def test_progress_is_kept_and_submit_completes_the_group(
     assert submitted.pk == group.pk
     assert submitted.intake_completed_at is not None
     assert submitted.members.count() == 2
+    invitation.refresh_from_db()
+    assert invitation.answers == {}  # the answers live in the group record only
     with pytest.raises(selectors.InvitationRefused) as caught:
         selectors.invitation_for_token(token)
     assert caught.value.reason == "submitted"

@@ -803,7 +803,8 @@ def invitation_save_progress(
 
 @transaction.atomic
 def invitation_submit(*, invitation: GroupInvitation) -> WelcomeGroup:
-    """The group's final submit: its answers become the group record; the link closes."""
+    """The group's final submit: its answers become the group record; the link closes and
+    forgets the saved answers (they live in the group record now)."""
     invitation = GroupInvitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation_is_open(invitation):
         raise ValidationError(ERR_INVITATION_CLOSED, code="invitation_closed")
@@ -816,7 +817,8 @@ def invitation_submit(*, invitation: GroupInvitation) -> WelcomeGroup:
         group=group,
     )
     invitation.submitted_at = timezone.now()
-    invitation.save(update_fields=["submitted_at"])
+    invitation.answers = {}
+    invitation.save(update_fields=["submitted_at", "answers"])
     audit_record(
         actor=None, action="group.intake_submitted", obj=group, data={"invitation": invitation.pk}
     )
