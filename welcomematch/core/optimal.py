@@ -435,21 +435,45 @@ def _solve_network(
     return _Solved(active[used], unit, pruned, solves)
 
 
+def _weak_components(gi: I64, hj: I64, n_g: int, n_h: int) -> tuple[int, I64]:
+    """Connected components of the bipartite graph of arcs ``(gi, hj)`` sorted by ``gi``."""
+    indptr = np.zeros(n_g + n_h + 1, dtype=np.int64)
+    np.cumsum(np.bincount(gi, minlength=n_g), out=indptr[1 : n_g + 1])
+    indptr[n_g + 1 :] = gi.shape[0]
+    graph = csr_matrix(
+        (np.ones(gi.shape[0], dtype=np.int8), (hj + n_g).astype(np.int32), indptr),
+        shape=(n_g + n_h, n_g + n_h),
+    )
+    count, label = connected_components(graph, directed=True, connection="weak")
+    return int(count), np.asarray(label, dtype=np.int64)
+
+
+#: Components are first found on every this-many-th arc (plus each group's first arc).
+_COMPONENT_SAMPLE = 16
+
+
 def components(candidates: Candidates, n_g: int, n_h: int) -> tuple[int, I64, I64]:
     """Connected components of the eligible-pair graph.
 
     Returns the number of components and the component of every group and every household
-    (participants without eligible pairs are components of their own).
+    (participants without eligible pairs are components of their own). The components are
+    first computed on a sample of the arcs; every arc that joins two different parts is then
+    added and the parts recomputed, until no arc does. Each part is connected (by sampled
+    arcs) and no arc leaves it, so the parts are exactly the components.
     """
-    m = len(candidates)
-    indptr = np.zeros(n_g + n_h + 1, dtype=np.int64)
-    np.cumsum(np.bincount(candidates.group, minlength=n_g), out=indptr[1 : n_g + 1])
-    indptr[n_g + 1 :] = m
-    indices = candidates.household.astype(np.int32) + n_g
-    graph = csr_matrix((np.ones(m, dtype=np.int8), indices, indptr), shape=(n_g + n_h, n_g + n_h))
-    count, label = connected_components(graph, directed=True, connection="weak")
-    label = np.asarray(label, dtype=np.int64)
-    return int(count), label[:n_g], label[n_g:]
+    gi, hj = candidates.group, candidates.household
+    m = gi.shape[0]
+    sample = np.zeros(m, dtype=bool)
+    sample[::_COMPONENT_SAMPLE] = True
+    if m:
+        sample[np.flatnonzero(np.r_[True, gi[1:] != gi[:-1]])] = True
+    while True:
+        count, label = _weak_components(gi[sample], hj[sample], n_g, n_h)
+        label_g, label_h = label[:n_g], label[n_g:]
+        crossing = label_g[gi] != label_h[hj]
+        if not crossing.any():
+            return count, label_g, label_h
+        sample |= crossing
 
 
 def solve_optimal(
