@@ -435,7 +435,7 @@ def _solve_network(
     return _Solved(active[used], unit, pruned, solves)
 
 
-def _weak_components(gi: I64, hj: I64, n_g: int, n_h: int) -> tuple[int, I64]:
+def _weak_components(gi: I32, hj: I32, n_g: int, n_h: int) -> tuple[int, I64]:
     """Connected components of the bipartite graph of arcs ``(gi, hj)`` sorted by ``gi``."""
     indptr = np.zeros(n_g + n_h + 1, dtype=np.int64)
     np.cumsum(np.bincount(gi, minlength=n_g), out=indptr[1 : n_g + 1])
@@ -479,7 +479,7 @@ def components(candidates: Candidates, n_g: int, n_h: int) -> tuple[int, I64, I6
 def solve_optimal(
     round: Round,
     candidates: Candidates,
-    preference: npt.NDArray[np.integer[npt.NBitBase]] | I64,
+    preference: npt.NDArray[np.integer[npt.NBitBase]] | I64 | I32,
     *,
     seed: int,
     control_arm: bool,
@@ -554,7 +554,7 @@ def solve_optimal(
     if not cuts or cuts[-1] != last:
         cuts.append(last)
 
-    preference = np.asarray(preference)
+    pref_all: npt.NDArray[np.int64] = np.asarray(preference, dtype=np.int64)
     chosen_parts: list[I64] = []
     units: list[float] = []
     n_pruned = 0
@@ -569,7 +569,7 @@ def solve_optimal(
         solved = _solve_network(
             rank_g[candidates.group[arcs]] - g0,
             rank_h[candidates.household[arcs]] - h0,
-            preference[arcs].astype(np.int64),
+            pref_all[arcs],
             candidates.distance_km[arcs],
             int(g_end[hi - 1]) - g0,
             int(h_end[hi - 1]) - h0,
