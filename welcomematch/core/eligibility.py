@@ -113,57 +113,77 @@ def excluded_pair_keys(round: Round) -> npt.NDArray[np.int64]:
     return np.unique(np.asarray(keys, dtype=np.int64))
 
 
-def _pairs_in_range(
-    round: Round,
+def _point_index(lat: FloatArray, lon: FloatArray) -> tuple[FloatArray, FloatArray, IntArray]:
+    """Distinct points (lat, lon) and, per participant, the index of its point."""
+    if lat.shape[0] == 0:
+        return lat, lon, np.zeros(0, np.int32)
+    points, inverse = np.unique(np.column_stack((lat, lon)), axis=0, return_inverse=True)
+    return points[:, 0].copy(), points[:, 1].copy(), inverse.reshape(-1).astype(np.int32)
+
+
+def _point_pairs_in_range(
+    glat: FloatArray, glon: FloatArray, hlat: FloatArray, hlon: FloatArray, max_km: float
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """All pairs with ``distance <= max_distance_km``, sorted by (group, household).
+    """Pairs of (group point, household point) with ``distance <= max_km``, and the distance.
 
     The distance is computed with exactly the operations of
     :func:`welcomematch.core.geo.haversine_km_array` (per-point terms hoisted), so it is the
     same floating-point number bit for bit.
     """
-    n_g, n_h = len(round.groups), len(round.households)
-    max_km = round.parameters.max_distance_km
-    empty = (np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float64))
-    if n_g == 0 or n_h == 0:
-        return empty
-    glat, glon, hlat, hlon = _coordinates(round)
     g_phi, h_phi = np.radians(glat), np.radians(hlat)
     g_cos, h_cos = np.cos(g_phi), np.cos(h_phi)
     radius = chord_for_km(max_km) * (1.0 + _CHORD_PAD_REL) + _CHORD_PAD_ABS
     h_tree = cKDTree(unit_vectors(hlat, hlon))
     g_xyz = unit_vectors(glat, glon)
-    parts_g: list[IntArray] = []
-    parts_h: list[IntArray] = []
-    parts_d: list[FloatArray] = []
+    parts: list[tuple[IntArray, IntArray, FloatArray]] = []
     two_r = 2 * EARTH_RADIUS_KM
-    for start in range(0, n_g, _GROUP_BLOCK):
-        stop = min(n_g, start + _GROUP_BLOCK)
+    for start in range(0, glat.shape[0], _GROUP_BLOCK):
+        stop = min(glat.shape[0], start + _GROUP_BLOCK)
         found = cKDTree(g_xyz[start:stop]).sparse_distance_matrix(
             h_tree, radius, output_type="ndarray"
         )
         if found.shape[0] == 0:
             continue
-        local = found["i"].astype(np.int64)
-        hj = found["j"].astype(np.int32)
+        gp = (found["i"] + start).astype(np.int32)
+        hq = found["j"].astype(np.int32)
         del found
-        gi = (local + start).astype(np.int32)
-        dp = h_phi[hj] - g_phi[gi]
-        dl = np.radians(hlon[hj] - glon[gi])
-        a = np.sin(dp / 2) ** 2 + g_cos[gi] * h_cos[hj] * np.sin(dl / 2) ** 2
+        dp = h_phi[hq] - g_phi[gp]
+        dl = np.radians(hlon[hq] - glon[gp])
+        a = np.sin(dp / 2) ** 2 + g_cos[gp] * h_cos[hq] * np.sin(dl / 2) ** 2
         dist = two_r * np.arcsin(np.minimum(1.0, np.sqrt(a)))
         keep = dist <= max_km
-        order = np.argsort(local[keep] * n_h + hj[keep])
-        parts_g.append(gi[keep][order])
-        parts_h.append(hj[keep][order])
-        parts_d.append(dist[keep][order])
-    if not parts_g:
-        return empty
-    return np.concatenate(parts_g), np.concatenate(parts_h), np.concatenate(parts_d)
+        parts.append((gp[keep], hq[keep], dist[keep]))
+    if not parts:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float64)
+    return (
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+    )
+
+
+def _starts(sorted_keys: IntArray, n: int) -> CountArray:
+    """``starts[k]``: first position of key ``k`` in ``sorted_keys``; ``starts[n]`` = length."""
+    out = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(sorted_keys, minlength=n), out=out[1:])
+    return out
+
+
+def _segments(starts: CountArray, lengths: CountArray) -> CountArray:
+    """Concatenation of ``arange(starts[i], starts[i] + lengths[i])`` over all ``i``."""
+    total = int(lengths.sum())
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(total, dtype=np.int64)
 
 
 def eligibility(round: Round) -> tuple[Candidates, ReachCounts]:
     """Eligible pairs of ``round`` and the reach counts of every participant, in one pass.
+
+    Participants who share a point (a postcode centroid) share their distances, so distances
+    are computed once per pair of distinct points, then expanded to participants: a group is
+    paired with the households of every point in range whose vulnerability is at most its
+    capacity (households of a point are kept sorted by vulnerability, so that is a prefix).
+    The expanded pairs are sorted by (group, household) with one packed-key sort.
 
     Raises
     ------
@@ -172,29 +192,89 @@ def eligibility(round: Round) -> tuple[Candidates, ReachCounts]:
     """
     n_g, n_h = len(round.groups), len(round.households)
     excluded = excluded_pair_keys(round)
-    gi, hj, dist = _pairs_in_range(round)
     capacity = np.fromiter((g.capacity for g in round.groups), dtype=np.int64, count=n_g)
     vulnerability = np.fromiter(
         (h.vulnerability for h in round.households), dtype=np.int64, count=n_h
     )
-    g_in_range = np.bincount(gi, minlength=n_g).astype(np.int64)
-    h_in_range = np.bincount(hj, minlength=n_h).astype(np.int64)
-    ok = vulnerability[hj] <= capacity[gi]
-    gi, hj, dist = gi[ok], hj[ok], dist[ok]
+    glat, glon, hlat, hlon = _coordinates(round)
+    gp_lat, gp_lon, g_pt = _point_index(glat, glon)
+    hp_lat, hp_lon, h_pt = _point_index(hlat, hlon)
+    n_gp, n_hp = gp_lat.shape[0], hp_lat.shape[0]
+    if n_g and n_h:
+        pp, pq, pd = _point_pairs_in_range(
+            gp_lat, gp_lon, hp_lat, hp_lon, round.parameters.max_distance_km
+        )
+    else:
+        pp, pq, pd = np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float64)
+    n_e = pp.shape[0]
+    g_per_point = np.bincount(g_pt, minlength=n_gp)
+    h_per_point = np.bincount(h_pt, minlength=n_hp)
+    # In range: every participant of the points in range (exact integer sums in float64).
+    g_in_range = np.bincount(pp, weights=h_per_point[pq], minlength=n_gp).astype(np.int64)
+    h_in_range = np.bincount(pq, weights=g_per_point[pp], minlength=n_hp).astype(np.int64)
+    g_in_range, h_in_range = g_in_range[g_pt], h_in_range[h_pt]
+
+    # Households by (point, vulnerability level, index); groups by (point, index).
+    levels = np.unique(vulnerability)
+    n_lv = levels.shape[0]
+    h_level = np.searchsorted(levels, vulnerability)
+    h_sorted = np.lexsort((np.arange(n_h), h_level, h_pt))
+    h_start = _starts(h_pt[h_sorted], n_hp)
+    g_sorted = np.argsort(g_pt, kind="stable")
+    g_start = _starts(g_pt[g_sorted], n_gp)
+    g_level = np.searchsorted(levels, capacity, side="right")  # levels <= capacity
+    # One segment per (point pair, group at its group point).
+    seg_e = np.repeat(np.arange(n_e, dtype=np.int64), g_per_point[pp])
+    seg_g = g_sorted[_segments(g_start[pp], g_per_point[pp].astype(np.int64))]
+    seg_q = pq[seg_e]
+    if (n_lv + 1) * n_hp <= (1 << 22):
+        table = np.zeros((n_hp, n_lv + 1), dtype=np.int64)
+        np.add.at(table, (h_pt, h_level + 1), 1)
+        np.cumsum(table, axis=1, out=table)
+        seg_len = table[seg_q, g_level[seg_g]]
+        del table
+    else:
+        level_key = h_pt[h_sorted].astype(np.int64) * (n_lv + 1) + h_level[h_sorted]
+        seg_len = np.searchsorted(level_key, seg_q.astype(np.int64) * (n_lv + 1) + g_level[seg_g])
+        seg_len -= h_start[seg_q]
+    seg_first = h_start[seg_q]
+    del seg_q
+    # Expand to pairs: group, household, point pair; then sort by (group, household).
+    gi64 = np.repeat(seg_g, seg_len)
+    hj64 = h_sorted[_segments(seg_first, seg_len)]
+    e64 = np.repeat(seg_e, seg_len)
+    del seg_e, seg_g, seg_len, seg_first
+    key = gi64 * n_h + hj64
+    del gi64, hj64
+    e_bits = max(1, (max(1, n_e) - 1).bit_length())
+    if key.shape[0] and ((n_g * n_h - 1).bit_length() + e_bits) <= 63:
+        key <<= e_bits
+        key |= e64
+        del e64
+        key.sort()
+        e64 = key & ((1 << e_bits) - 1)
+        key >>= e_bits
+    else:
+        order = np.argsort(key, kind="stable")
+        key, e64 = key[order], e64[order]
+        del order
+    gi = (key // max(1, n_h)).astype(np.int32)
+    hj = (key - gi.astype(np.int64) * n_h).astype(np.int32)
     g_capacity_ok = np.bincount(gi, minlength=n_g).astype(np.int64)
     h_capacity_ok = np.bincount(hj, minlength=n_h).astype(np.int64)
-    if excluded.shape[0] and gi.shape[0]:
-        keys = gi.astype(np.int64) * n_h + hj
-        pos = np.searchsorted(keys, excluded)
-        hit = pos[pos < keys.shape[0]]
-        hit = hit[keys[hit] == excluded[pos < keys.shape[0]]]
+    g_eligible, h_eligible = g_capacity_ok.copy(), h_capacity_ok.copy()
+    if excluded.shape[0] and key.shape[0]:
+        pos = np.searchsorted(key, excluded)
+        inside = pos < key.shape[0]
+        hit = pos[inside][key[pos[inside]] == excluded[inside]]
         if hit.shape[0]:
-            allowed = np.ones(keys.shape[0], dtype=bool)
+            np.subtract.at(g_eligible, gi[hit], 1)
+            np.subtract.at(h_eligible, hj[hit], 1)
+            allowed = np.ones(key.shape[0], dtype=bool)
             allowed[hit] = False
-            gi, hj, dist = gi[allowed], hj[allowed], dist[allowed]
-    g_eligible = np.bincount(gi, minlength=n_g).astype(np.int64)
-    h_eligible = np.bincount(hj, minlength=n_h).astype(np.int64)
-    candidates = Candidates(group=gi, household=hj, distance_km=dist)
+            gi, hj, e64 = gi[allowed], hj[allowed], e64[allowed]
+    del key
+    candidates = Candidates(group=gi, household=hj, distance_km=pd[e64])
     counts = ReachCounts(
         group_in_range=g_in_range,
         group_capacity_ok=g_capacity_ok,

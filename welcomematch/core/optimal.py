@@ -50,7 +50,7 @@ import numpy as np
 import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import maximum_bipartite_matching
+from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching
 
 from welcomematch.core.eligibility import Candidates
 from welcomematch.core.errors import Infeasible
@@ -73,6 +73,8 @@ _COARSEST_UNIT_EXP = 3
 PRUNE_ABOVE = 200_000
 #: Cheapest arcs kept per participant when pruning.
 PRUNE_K = 6
+#: Small components are solved together until a network has at least this many arcs.
+NETWORK_ARCS = 50_000
 _DEBUG = False
 #: Below this many violating arcs, all of them are added back at once.
 _ADD_ALL_BELOW = 50_000
@@ -83,8 +85,11 @@ class OptimalAssignment:
     """The solver's answer: which candidates are assigned, and which of them are controls.
 
     ``pairs`` indexes the candidate arrays; ``control[i]`` says whether ``pairs[i]`` is the
-    control household of its group. ``unit_km`` is the distance resolution used, ``rounds`` the
-    number of solves (more than one when pruning had to add arcs back).
+    control household of its group. ``unit_km`` is the coarsest distance resolution used by
+    any network; ``rounds`` the number of solver calls over all networks (a pruned network
+    takes more than one when certification had to add arcs back). ``components`` counts the
+    connected components with eligible pairs, ``networks`` the networks they were solved in,
+    ``pruned_networks`` those solved pruned and certified.
     """
 
     pairs: I64
@@ -92,12 +97,19 @@ class OptimalAssignment:
     unit_km: float
     pruned: bool
     rounds: int
+    components: int = 0
+    networks: int = 0
+    pruned_networks: int = 0
 
     @property
     def solver(self) -> str:
-        detail = f"distance unit {self.unit_km:g} km"
+        detail = (
+            f"distance unit {self.unit_km:g} km, {self.components} component(s)"
+            f" in {self.networks} network(s)"
+        )
         if self.pruned:
-            detail += f", pruned k={PRUNE_K} certified by reduced costs in {self.rounds} solve(s)"
+            detail += f", {self.pruned_networks} pruned k={PRUNE_K} and certified by reduced costs"
+        detail += f", {self.rounds} solve(s)"
         return f"{SOLVER_NAME} ({detail})"
 
 
@@ -157,49 +169,91 @@ def integer_costs(
     raise Infeasible("round too large for exact integer costs")
 
 
+def _bits(n: int) -> int:
+    """Bits needed to store every value ``0..n-1`` (at least 1)."""
+    return max(1, (max(1, n) - 1).bit_length())
+
+
+def sort_order(key: I64, key_bound: int) -> I64:
+    """``argsort`` of distinct non-negative int64 keys below ``key_bound``.
+
+    The position is packed into the low bits of the key and the packed keys are sorted with
+    :func:`numpy.sort` (vectorised, far faster than ``argsort``); too wide keys fall back to
+    ``argsort``. Keys are distinct, so the order is the same either way.
+    """
+    n = key.shape[0]
+    pos_bits = _bits(n)
+    if key_bound <= 1 or _bits(key_bound) + pos_bits > 62:
+        return np.argsort(key, kind="stable").astype(np.int64)
+    packed = np.sort((key << pos_bits) | np.arange(n, dtype=np.int64))
+    packed &= (1 << pos_bits) - 1
+    return packed
+
+
 def _matching_value_and_edges(lg: I64, lh: I64, n_g: int, n_h: int, copies: int) -> tuple[int, I64]:
     """Maximum assignment size with group capacity ``copies``, and the arcs it uses.
 
     ``lg, lh`` are label-space candidate arcs sorted by (lg, lh). Returns the size and the
-    positions (into the arc arrays) of one maximum assignment.
+    positions (into the arc arrays) of one maximum assignment. Row ``c * n_g + g`` of the
+    bipartite graph is copy ``c`` of group ``g``; the CSR structure is built directly from the
+    sorted arcs.
     """
     m = lg.shape[0]
     if m == 0:
         return 0, np.zeros(0, np.int64)
-    rows = np.concatenate([lg * copies + c for c in range(copies)])
-    cols = np.concatenate([lh] * copies)
+    indptr = np.zeros(n_g + 1, dtype=np.int64)
+    np.cumsum(np.bincount(lg, minlength=n_g), out=indptr[1:])
+    indices = lh.astype(np.int32)
+    if copies > 1:
+        indptr = np.concatenate([indptr[:-1] + c * m for c in range(copies)] + [[copies * m]])
+        indices = np.tile(indices, copies)
     graph = csr_matrix(
-        (np.ones(rows.shape[0], dtype=np.int8), (rows, cols)), shape=(n_g * copies, n_h)
+        (np.ones(indices.shape[0], dtype=np.int8), indices, indptr), shape=(n_g * copies, n_h)
     )
     col_of_row = np.asarray(maximum_bipartite_matching(graph, perm_type="column"))
     matched_rows = np.flatnonzero(col_of_row >= 0)
     if matched_rows.shape[0] == 0:
         return 0, np.zeros(0, np.int64)
-    # Locate the arc (row // copies, col) in the sorted label-space arcs.
-    key = lg * n_h + lh
-    want = (matched_rows // copies).astype(np.int64) * n_h + col_of_row[matched_rows]
-    pos = np.searchsorted(key, want)
-    del rows, cols
-    return int(matched_rows.shape[0]), pos.astype(np.int64)
+    # Locate the arc (row % n_g, col) in the sorted label-space arcs (keys are unique).
+    want = (matched_rows % n_g).astype(np.int64) * n_h + col_of_row[matched_rows]
+    pos = np.searchsorted(lg * n_h + lh, want).astype(np.int64)
+    return int(matched_rows.shape[0]), pos
 
 
-def _cheapest_per_node(node: I64, cost: I64, k: int, cost_bound: int) -> Bools:
+def _cheapest_per_node(node: I64, cost: I64, k: int, cost_bound: int, n_nodes: int) -> Bools:
     """Mask of each node's ``k`` cheapest arcs; ties by arc position (label order).
 
-    ``node * cost_bound + cost`` is one int64 sort key (``cost_bound`` exceeds every cost, and
-    :func:`integer_costs` keeps costs times the node count far below 2**63).
+    Any label-determined choice keeps the answer exact (certification adds whatever is
+    missing); this one is fast: ``(node, cost, position)`` is packed into one int64 and sorted
+    with :func:`numpy.sort`. When the three do not fit, the cost is scaled down monotonically
+    to the bits left (nearly equal costs become ties, broken by position), and only if fewer
+    than 8 bits are left does it fall back to a two-key ``argsort``.
     """
-    if node.shape[0] == 0:
+    m = node.shape[0]
+    if m == 0:
         return np.zeros(0, dtype=bool)
-    if (int(node.max()) + 1) * cost_bound < (1 << 62):
-        order = np.argsort(node * cost_bound + cost, kind="stable")
+    pos_bits = _bits(m)
+    node_bits = _bits(n_nodes)
+    cost_bits = min(_bits(cost_bound), 62 - pos_bits - node_bits)
+    if cost_bits >= 8:
+        if _bits(cost_bound) > cost_bits:
+            scale = float((1 << cost_bits) - 1) / float(cost_bound)
+            q = np.floor(cost.astype(np.float64) * scale).astype(np.int64)
+            np.minimum(q, (1 << cost_bits) - 1, out=q)
+        else:
+            q = cost
+        packed = (node << (cost_bits + pos_bits)) | (q << pos_bits) | np.arange(m, dtype=np.int64)
+        packed.sort()
+        sorted_node = packed >> (cost_bits + pos_bits)
+        order = packed & ((1 << pos_bits) - 1)
+        del packed
     else:
         order = np.lexsort((cost, node))
-    sorted_node = node[order]
+        sorted_node = node[order]
     starts = np.flatnonzero(np.r_[True, sorted_node[1:] != sorted_node[:-1]])
-    run_start = np.repeat(starts, np.diff(np.r_[starts, sorted_node.shape[0]]))
-    within = np.arange(sorted_node.shape[0]) - run_start
-    keep = np.zeros(node.shape[0], dtype=bool)
+    run_start = np.repeat(starts, np.diff(np.r_[starts, m]))
+    within = np.arange(m) - run_start
+    keep = np.zeros(m, dtype=bool)
     keep[order[within < k]] = True
     return keep
 
@@ -297,55 +351,39 @@ def _potentials(n_nodes: int, tails: I64, heads: I64, costs: I64, caps: I64, flo
     raise Infeasible("negative cycle in an optimal residual network (solver inconsistency)")
 
 
-def solve_optimal(
-    round: Round,
-    candidates: Candidates,
+@dataclass(frozen=True)
+class _Solved:
+    """One network's answer: chosen arc positions and how it was reached."""
+
+    chosen: I64
+    unit_km: float
+    pruned: bool
+    solves: int
+
+
+def _solve_network(
+    lg: I64,
+    lh: I64,
     preference: I64,
+    distance_km: F64,
+    n_g: int,
+    n_h: int,
     *,
-    seed: int,
     control_arm: bool,
-    prune_above: int = PRUNE_ABOVE,
-) -> OptimalAssignment:
-    """Exact lexicographic optimum of the ``optimal`` mechanism (see module docstring).
+    prune_above: int,
+) -> _Solved:
+    """Exact lexicographic optimum of one network (one or more whole components).
 
-    Parameters
-    ----------
-    round
-        The round; only sizes are read (indices of ``candidates`` refer to it).
-    candidates
-        Every eligible pair, sorted by (group, household).
-    preference
-        ``rank_g(h) + rank_h(g)`` per candidate.
-    seed
-        The round's lottery seed.
-    control_arm
-        Whether groups receive up to two households (treatment and control).
-    prune_above
-        Solve on a pruned, certified network when there are more candidates than this.
+    ``lg, lh`` are local labels (``0..n_g-1``, ``0..n_h-1``) of the arcs, sorted by
+    ``(lg, lh)``; everything below depends only on them, never on ids. Returns positions into
+    these arrays.
     """
-    n_g, n_h = len(round.groups), len(round.households)
-    m = len(candidates)
-    if m == 0:
-        return OptimalAssignment(
-            np.zeros(0, np.int64), np.zeros(0, bool), 10.0**_FINEST_UNIT_EXP, False, 0
-        )
-    rng = rng_for(seed, "optimal/relabel")
-    label_g = random_labels(rng, n_g)
-    label_h = random_labels(rng, n_h)
-    lg_all = label_g[candidates.group]
-    lh_all = label_h[candidates.household]
-    order = np.argsort(lg_all * n_h + lh_all)  # label-space arcs, canonical order (keys unique)
-    lg, lh = lg_all[order], lh_all[order]
-    del lg_all, lh_all
+    m = lg.shape[0]
     slots = 2 if control_arm else 1
-    n_nodes = 3 + n_g + n_h
+    net_nodes = 3 + n_g + n_h
     cost, unit = integer_costs(
-        preference[order],
-        candidates.distance_km[order],
-        max_pairs=min(slots * n_g, n_h),
-        n_nodes=n_nodes,
+        preference, distance_km, max_pairs=min(slots * n_g, n_h), n_nodes=net_nodes
     )
-
     m1, m1_arcs = _matching_value_and_edges(lg, lh, n_g, n_h, 1)
     if control_arm:
         total, t_arcs = _matching_value_and_edges(lg, lh, n_g, n_h, 2)
@@ -358,15 +396,15 @@ def solve_optimal(
     pruned = m > prune_above
     bound = int(cost.max()) + 1
     if pruned:
-        keep = _cheapest_per_node(lg, cost, PRUNE_K, bound)
-        keep |= _cheapest_per_node(lh, cost, PRUNE_K, bound)
+        keep = _cheapest_per_node(lg, cost, PRUNE_K, bound, n_g)
+        keep |= _cheapest_per_node(lh, cost, PRUNE_K, bound, n_h)
         keep[seed_arcs] = True
     else:
         keep = np.ones(m, dtype=bool)
 
-    rounds = 0
+    solves = 0
     while True:
-        rounds += 1
+        solves += 1
         active = np.flatnonzero(keep)
         used, tails, heads, costs, caps, flows = _solve_flow(
             net, lg[active], lh[active], cost[active]
@@ -386,17 +424,165 @@ def solve_optimal(
             shift = int(-r_neg.min()) + 1
             key = r_neg + shift
             key_bound = int(key.max()) + 1
-            add = _cheapest_per_node(lg[violating], key, PRUNE_K, key_bound)
-            add |= _cheapest_per_node(lh[violating], key, PRUNE_K, key_bound)
+            add = _cheapest_per_node(lg[violating], key, PRUNE_K, key_bound, n_g)
+            add |= _cheapest_per_node(lh[violating], key, PRUNE_K, key_bound, n_h)
             violating = violating[add]
         if _DEBUG:
-            print(f"solve {rounds}: {active.shape[0]} arcs, {violating.shape[0]} violating")
+            print(f"solve {solves}: {active.shape[0]} arcs, {violating.shape[0]} violating")
         if violating.shape[0] == 0:
             break
         keep[violating] = True
+    return _Solved(active[used], unit, pruned, solves)
 
-    chosen_label_space = active[used]
-    chosen = np.sort(order[chosen_label_space])  # candidate indices, sorted by (group, hh)
+
+def _weak_components(gi: I32, hj: I32, n_g: int, n_h: int) -> tuple[int, I64]:
+    """Connected components of the bipartite graph of arcs ``(gi, hj)`` sorted by ``gi``."""
+    indptr = np.zeros(n_g + n_h + 1, dtype=np.int64)
+    np.cumsum(np.bincount(gi, minlength=n_g), out=indptr[1 : n_g + 1])
+    indptr[n_g + 1 :] = gi.shape[0]
+    graph = csr_matrix(
+        (np.ones(gi.shape[0], dtype=np.int8), (hj + n_g).astype(np.int32), indptr),
+        shape=(n_g + n_h, n_g + n_h),
+    )
+    count, label = connected_components(graph, directed=True, connection="weak")
+    return int(count), np.asarray(label, dtype=np.int64)
+
+
+#: Components are first found on every this-many-th arc (plus each group's first arc).
+_COMPONENT_SAMPLE = 16
+
+
+def components(candidates: Candidates, n_g: int, n_h: int) -> tuple[int, I64, I64]:
+    """Connected components of the eligible-pair graph.
+
+    Returns the number of components and the component of every group and every household
+    (participants without eligible pairs are components of their own). The components are
+    first computed on a sample of the arcs; every arc that joins two different parts is then
+    added and the parts recomputed, until no arc does. Each part is connected (by sampled
+    arcs) and no arc leaves it, so the parts are exactly the components.
+    """
+    gi, hj = candidates.group, candidates.household
+    m = gi.shape[0]
+    sample = np.zeros(m, dtype=bool)
+    sample[::_COMPONENT_SAMPLE] = True
+    if m:
+        sample[np.flatnonzero(np.r_[True, gi[1:] != gi[:-1]])] = True
+    while True:
+        count, label = _weak_components(gi[sample], hj[sample], n_g, n_h)
+        label_g, label_h = label[:n_g], label[n_g:]
+        crossing = label_g[gi] != label_h[hj]
+        if not crossing.any():
+            return count, label_g, label_h
+        sample |= crossing
+
+
+def solve_optimal(
+    round: Round,
+    candidates: Candidates,
+    preference: npt.NDArray[np.integer[npt.NBitBase]] | I64 | I32,
+    *,
+    seed: int,
+    control_arm: bool,
+    prune_above: int = PRUNE_ABOVE,
+    network_arcs: int = NETWORK_ARCS,
+) -> OptimalAssignment:
+    """Exact lexicographic optimum of the ``optimal`` mechanism (see module docstring).
+
+    Parameters
+    ----------
+    round
+        The round; only sizes are read (indices of ``candidates`` refer to it).
+    candidates
+        Every eligible pair, sorted by (group, household).
+    preference
+        ``rank_g(h) + rank_h(g)`` per candidate.
+    seed
+        The round's lottery seed.
+    control_arm
+        Whether groups receive up to two households (treatment and control).
+    prune_above
+        Solve a network pruned and certified when it has more candidate arcs than this.
+    network_arcs
+        Consecutive small components are solved together until a network has at least this
+        many arcs (fewer solver calls); a larger component is always a network of its own.
+    """
+    n_g, n_h = len(round.groups), len(round.households)
+    m = len(candidates)
+    if m == 0:
+        return OptimalAssignment(
+            np.zeros(0, np.int64), np.zeros(0, bool), 10.0**_FINEST_UNIT_EXP, False, 0, 0, 0
+        )
+    rng = rng_for(seed, "optimal/relabel")
+    label_g = random_labels(rng, n_g)
+    label_h = random_labels(rng, n_h)
+    gi = candidates.group.astype(np.int64)
+    hj = candidates.household.astype(np.int64)
+
+    # Components, ordered by their smallest group label (a label-determined order); groups
+    # and households are ranked by (component, label), so each component is a contiguous
+    # block of ranks and, inside it, ranks follow labels.
+    n_comp, comp_g, comp_h = components(candidates, n_g, n_h)
+    first_label = np.full(n_comp, n_g, dtype=np.int64)
+    np.minimum.at(first_label, comp_g, label_g)
+    comp_order = np.lexsort((np.arange(n_comp), first_label))
+    comp_rank = np.empty(n_comp, dtype=np.int64)
+    comp_rank[comp_order] = np.arange(n_comp)
+    g_by_rank = np.argsort(comp_rank[comp_g] * n_g + label_g)
+    h_by_rank = np.argsort(comp_rank[comp_h] * n_h + label_h)
+    rank_g = np.empty(n_g, dtype=np.int64)
+    rank_g[g_by_rank] = np.arange(n_g)
+    rank_h = np.empty(n_h, dtype=np.int64)
+    rank_h[h_by_rank] = np.arange(n_h)
+    order = sort_order(rank_g[gi] * n_h + rank_h[hj], n_g * n_h)  # arcs in label space
+    del gi, hj
+
+    # Block boundaries per component rank: arcs, groups, households.
+    arc_end = np.cumsum(np.bincount(comp_rank[comp_g[candidates.group]], minlength=n_comp))
+    g_end = np.cumsum(np.bincount(comp_rank[comp_g], minlength=n_comp))
+    h_end = np.cumsum(np.bincount(comp_rank[comp_h], minlength=n_comp))
+    arc_count = np.diff(np.r_[0, arc_end])
+    # Networks: runs of consecutive components with arcs, closed once big enough.
+    cuts: list[int] = []
+    acc = 0
+    for c in np.flatnonzero(arc_count).tolist():
+        acc += int(arc_count[c])
+        if acc >= network_arcs:
+            cuts.append(c + 1)
+            acc = 0
+    with_arcs = np.flatnonzero(arc_count)
+    last = int(with_arcs[-1]) + 1
+    if not cuts or cuts[-1] != last:
+        cuts.append(last)
+
+    pref_all: npt.NDArray[np.int64] = np.asarray(preference, dtype=np.int64)
+    chosen_parts: list[I64] = []
+    units: list[float] = []
+    n_pruned = 0
+    solves = 0
+    lo = 0
+    for hi in cuts:
+        a0 = int(arc_end[lo - 1]) if lo else 0
+        a1 = int(arc_end[hi - 1])
+        g0 = int(g_end[lo - 1]) if lo else 0
+        h0 = int(h_end[lo - 1]) if lo else 0
+        arcs = order[a0:a1]
+        solved = _solve_network(
+            rank_g[candidates.group[arcs]] - g0,
+            rank_h[candidates.household[arcs]] - h0,
+            pref_all[arcs],
+            candidates.distance_km[arcs],
+            int(g_end[hi - 1]) - g0,
+            int(h_end[hi - 1]) - h0,
+            control_arm=control_arm,
+            prune_above=prune_above,
+        )
+        chosen_parts.append(arcs[solved.chosen])
+        units.append(solved.unit_km)
+        n_pruned += solved.pruned
+        solves += solved.solves
+        lo = hi
+
+    chosen = np.sort(np.concatenate(chosen_parts))  # candidate indices, sorted by (group, hh)
     control = np.zeros(chosen.shape[0], dtype=bool)
     if control_arm and chosen.shape[0]:
         groups = candidates.group[chosen]
@@ -405,4 +591,14 @@ def solve_optimal(
         coins = fair_coins(rng_for(seed, "optimal/treatment-coin"), doubles.shape[0])
         control[doubles[coins]] = True
         control[doubles[~coins] + 1] = True
-    return OptimalAssignment(chosen.astype(np.int64), control, unit, pruned, rounds)
+    n_components = int(with_arcs.shape[0])
+    return OptimalAssignment(
+        chosen.astype(np.int64),
+        control,
+        max(units),
+        n_pruned > 0,
+        solves,
+        n_components,
+        len(cuts),
+        n_pruned,
+    )
