@@ -227,3 +227,22 @@ def test_the_group_form_never_shows_household_data(
     for url in pages:
         content = client.get(url).content.decode()
         assert "Geheime Naam" not in content and "trauma details" not in content
+
+
+def test_a_coordinator_cannot_open_another_programmes_records(records: dict[str, Any]) -> None:
+    from tests.factories import make_programme, make_user
+    from welcomematch.accounts.models import Role
+
+    other = make_programme(name="Elders", slug="elders")
+    outsider = make_user(Role.COORDINATOR, username="outsider", programme=other)
+    client = Client()
+    client.force_login(outsider)
+    for name, key in (("intake:group_detail", "group"), ("intake:household_detail", "household")):
+        assert client.get(reverse(name, args=[records[key].pk])).status_code == 404
+    response = client.post(
+        reverse("intake:household_override", args=[records["household"].pk]),
+        {"level": "3", "reason": "not mine"},
+    )
+    assert response.status_code == 404
+    records["household"].refresh_from_db()
+    assert records["household"].vulnerability_override is None

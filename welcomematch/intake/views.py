@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -55,6 +56,12 @@ def _programme(request: HttpRequest) -> Programme:
     if programme is None:
         raise Http404(_("No programme has been set up yet."))
     return programme
+
+
+def _mine(queryset: QuerySet[Any], request: HttpRequest, field: str = "programme") -> QuerySet[Any]:
+    """Only the records of the user's own programme (users without one see every programme)."""
+    programme_id = getattr(request.user, "programme_id", None)
+    return queryset.filter(**{f"{field}_id": programme_id}) if programme_id else queryset
 
 
 def _invitation_link(request: HttpRequest, token: str) -> str:
@@ -176,7 +183,9 @@ def group_new(request: HttpRequest) -> HttpResponse:
 
 @role_required(MANAGERS)
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    group = get_object_or_404(WelcomeGroup.objects.select_related("programme", "city"), pk=pk)
+    group = get_object_or_404(
+        _mine(WelcomeGroup.objects.select_related("programme", "city"), request), pk=pk
+    )
     invitations = []
     for invitation in group.invitations.all():
         token = request.session.pop(SESSION_TOKEN.format(pk=invitation.pk), None)
@@ -208,7 +217,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(MANAGERS)
 def invitation_new(request: HttpRequest, pk: int) -> HttpResponse:
-    group = get_object_or_404(WelcomeGroup, pk=pk)
+    group = get_object_or_404(_mine(WelcomeGroup.objects.all(), request), pk=pk)
     invitation, token = invitation_create(group=group, actor=request.user)  # type: ignore[arg-type]
     request.session[SESSION_TOKEN.format(pk=invitation.pk)] = token
     return redirect("intake:group_detail", pk=group.pk)
@@ -217,7 +226,9 @@ def invitation_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(MANAGERS)
 def invitation_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = get_object_or_404(GroupInvitation, pk=pk)
+    invitation = get_object_or_404(
+        _mine(GroupInvitation.objects.all(), request, "group__programme"), pk=pk
+    )
     invitation_revoke(invitation=invitation, actor=request.user)  # type: ignore[arg-type]
     messages.success(request, _("The invitation link was withdrawn."))
     return redirect("intake:group_detail", pk=invitation.group_id)
@@ -226,7 +237,7 @@ def invitation_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(MANAGERS)
 def group_override(request: HttpRequest, pk: int) -> HttpResponse:
-    group = get_object_or_404(WelcomeGroup, pk=pk)
+    group = get_object_or_404(_mine(WelcomeGroup.objects.all(), request), pk=pk)
     form = OverrideForm(request.POST)
     if form.is_valid():
         try:
@@ -291,7 +302,9 @@ def _form_sections(questionnaire: q.Questionnaire, form: QuestionForm) -> list[d
 
 @role_required(MANAGERS)
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    household = get_object_or_404(Household.objects.select_related("programme", "city"), pk=pk)
+    household = get_object_or_404(
+        _mine(Household.objects.select_related("programme", "city"), request), pk=pk
+    )
     return render(
         request,
         "intake/household_detail.html",
@@ -312,7 +325,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(MANAGERS)
 def household_override(request: HttpRequest, pk: int) -> HttpResponse:
-    household = get_object_or_404(Household, pk=pk)
+    household = get_object_or_404(_mine(Household.objects.all(), request), pk=pk)
     form = OverrideForm(request.POST)
     if form.is_valid():
         try:
