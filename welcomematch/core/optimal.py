@@ -78,6 +78,12 @@ NETWORK_ARCS = 50_000
 _DEBUG = False
 #: Below this many violating arcs, all of them are added back at once.
 _ADD_ALL_BELOW = 50_000
+#: Partial pricing (many violating arcs): each participant's this many most negative arcs.
+_PRICING_K = 12
+#: With the violating arcs, also add this fraction (of the arcs just solved) of the left-out
+#: arcs with the smallest reduced costs: the arcs most likely to violate after the next
+#: solve. Fewer re-solves; it changes only which arcs are solved, never the certificate.
+_NEAR_FRACTION = 0.2
 
 
 @dataclass(frozen=True)
@@ -417,19 +423,27 @@ def _solve_network(
         reduced -= pot[net.household_node(lh[left_out])]
         negative = reduced < 0
         violating = left_out[negative]
-        if violating.shape[0] > _ADD_ALL_BELOW:
+        n_violating = violating.shape[0]
+        if n_violating > _ADD_ALL_BELOW:
             # Partial pricing: add each participant's most negative arcs only; the next
             # certification finds any that are still needed.
             r_neg = reduced[negative]
             shift = int(-r_neg.min()) + 1
             key = r_neg + shift
             key_bound = int(key.max()) + 1
-            add = _cheapest_per_node(lg[violating], key, PRUNE_K, key_bound, n_g)
-            add |= _cheapest_per_node(lh[violating], key, PRUNE_K, key_bound, n_h)
+            add = _cheapest_per_node(lg[violating], key, _PRICING_K, key_bound, n_g)
+            add |= _cheapest_per_node(lh[violating], key, _PRICING_K, key_bound, n_h)
             violating = violating[add]
+        elif n_violating:
+            near = int(_NEAR_FRACTION * active.shape[0])
+            if 0 < near < left_out.shape[0]:
+                # Every arc below the ``near``-th smallest reduced cost (at most ``near``
+                # arcs, decided by values only), and every violating arc.
+                threshold = max(0, int(np.partition(reduced, near)[near]))
+                violating = left_out[reduced < threshold]
         if _DEBUG:
-            print(f"solve {solves}: {active.shape[0]} arcs, {violating.shape[0]} violating")
-        if violating.shape[0] == 0:
+            print(f"solve {solves}: {active.shape[0]} arcs, {n_violating} violating")
+        if n_violating == 0:
             break
         keep[violating] = True
     return _Solved(active[used], unit, pruned, solves)
