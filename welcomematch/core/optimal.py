@@ -191,7 +191,9 @@ def sort_order(key: I64, key_bound: int) -> I64:
     pos_bits = _bits(n)
     if key_bound <= 1 or _bits(key_bound) + pos_bits > 62:
         return np.argsort(key, kind="stable").astype(np.int64)
-    packed = np.sort((key << pos_bits) | np.arange(n, dtype=np.int64))
+    packed = key << pos_bits
+    packed |= np.arange(n, dtype=np.int64)
+    packed.sort()
     packed &= (1 << pos_bits) - 1
     return packed
 
@@ -484,7 +486,9 @@ def components(candidates: Candidates, n_g: int, n_h: int) -> tuple[int, I64, I6
     while True:
         count, label = _weak_components(gi[sample], hj[sample], n_g, n_h)
         label_g, label_h = label[:n_g], label[n_g:]
-        crossing = label_g[gi] != label_h[hj]
+        small = label.astype(np.int32)  # int32 gathers: half the memory traffic
+        crossing = small[:n_g][gi]
+        crossing = crossing != small[n_g:][hj]
         if not crossing.any():
             return count, label_g, label_h
         sample |= crossing
@@ -529,8 +533,6 @@ def solve_optimal(
     rng = rng_for(seed, "optimal/relabel")
     label_g = random_labels(rng, n_g)
     label_h = random_labels(rng, n_h)
-    gi = candidates.group.astype(np.int64)
-    hj = candidates.household.astype(np.int64)
 
     # Components, ordered by their smallest group label (a label-determined order); groups
     # and households are ranked by (component, label), so each component is a contiguous
@@ -547,8 +549,12 @@ def solve_optimal(
     rank_g[g_by_rank] = np.arange(n_g)
     rank_h = np.empty(n_h, dtype=np.int64)
     rank_h[h_by_rank] = np.arange(n_h)
-    order = sort_order(rank_g[gi] * n_h + rank_h[hj], n_g * n_h)  # arcs in label space
-    del gi, hj
+    # Arcs in label space (gathers from the int32 candidate arrays: no int64 copies of them).
+    key = rank_g[candidates.group]
+    key *= n_h
+    key += rank_h[candidates.household]
+    order = sort_order(key, n_g * n_h)
+    del key
 
     # Block boundaries per component rank: arcs, groups, households.
     arc_end = np.cumsum(np.bincount(comp_rank[comp_g[candidates.group]], minlength=n_comp))
