@@ -45,6 +45,7 @@ seeded fair coin picks treatment and control in every two-household group.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -61,6 +62,7 @@ I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
 F64 = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
+Ints = I64 | I32
 
 SOLVER_NAME = "ortools-min-cost-flow"
 
@@ -119,20 +121,24 @@ class OptimalAssignment:
         return f"{SOLVER_NAME} ({detail})"
 
 
-def pair_ranks(round: Round, candidates: Candidates) -> tuple[I64, I64]:
-    """``rank_g(h)`` and ``rank_h(g)`` for every candidate pair (0-based, ``len`` if absent)."""
+def pair_ranks(round: Round, candidates: Candidates) -> tuple[I32, I32]:
+    """``rank_g(h)`` and ``rank_h(g)`` for every candidate pair (0-based, ``len`` if absent).
+
+    int32 (a rank is at most the length of a ranking): the arrays have one entry per
+    candidate pair, so their width matters.
+    """
     g_types = sorted({g.type for g in round.groups})
     h_types = sorted({h.type for h in round.households})
     g_code = {t: i for i, t in enumerate(g_types)}
     h_code = {t: i for i, t in enumerate(h_types)}
-    g_table = np.empty((len(round.groups), len(h_types)), dtype=np.int64)
+    g_table = np.empty((len(round.groups), len(h_types)), dtype=np.int32)
     for i, g in enumerate(round.groups):
         g_table[i, :] = len(g.ranking)
         for pos, t in enumerate(g.ranking):
             code = h_code.get(t)
             if code is not None:
                 g_table[i, code] = pos
-    h_table = np.empty((len(round.households), len(g_types)), dtype=np.int64)
+    h_table = np.empty((len(round.households), len(g_types)), dtype=np.int32)
     for j, h in enumerate(round.households):
         h_table[j, :] = len(h.ranking)
         for pos, t in enumerate(h.ranking):
@@ -147,12 +153,12 @@ def pair_ranks(round: Round, candidates: Candidates) -> tuple[I64, I64]:
     )
     gi, hj = candidates.group, candidates.household
     if len(candidates) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.zeros(0, np.int32), np.zeros(0, np.int32)
     return g_table[gi, h_type[hj]], h_table[hj, g_type[gi]]
 
 
 def integer_costs(
-    preference: I64, distance_km: F64, *, max_pairs: int, n_nodes: int
+    preference: Ints, distance_km: F64, *, max_pairs: int, n_nodes: int
 ) -> tuple[I64, float]:
     """Per-pair integer costs ``pref * W + round(distance / unit)`` and the ``unit`` chosen.
 
@@ -372,7 +378,7 @@ class _Solved:
 def _solve_network(
     lg: I64,
     lh: I64,
-    preference: I64,
+    preference: Ints,
     distance_km: F64,
     n_g: int,
     n_h: int,
@@ -574,7 +580,8 @@ def solve_optimal(
     if not cuts or cuts[-1] != last:
         cuts.append(last)
 
-    pref_all: npt.NDArray[np.int64] = np.asarray(preference, dtype=np.int64)
+    # Kept in its own (narrow) integer type; each network widens its slice to int64 costs.
+    pref_all = cast(Ints, np.asarray(preference))
     chosen_parts: list[I64] = []
     units: list[float] = []
     n_pruned = 0
