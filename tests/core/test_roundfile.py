@@ -527,3 +527,21 @@ def test_a_whole_file_reads_the_same_through_the_fast_path_and_the_detailed_one(
     assert fast.households == tuple(
         roundfile._household(h, i) for i, h in enumerate(data["households"])
     )
+
+
+def test_every_round_the_reader_accepts_passes_the_engine_validation() -> None:
+    # The CLI runs the engine with validated=True on rounds from the reader: the reader must
+    # accept nothing that validate_round would reject.
+    from welcomematch.core.engine import run_round, validate_round
+    from welcomematch.core.generate import generate_round
+
+    texts = [json.dumps(valid())] + [
+        dumps_round(
+            generate_round(groups=30, households=80, cities=2, seed=s, control_arm=s % 2 == 1)
+        )
+        for s in range(5)
+    ]
+    for text in texts:
+        r = loads_round(text)
+        validate_round(r)
+        assert run_round(r, validated=True) == run_round(r)
