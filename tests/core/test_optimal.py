@@ -325,3 +325,23 @@ def test_different_seeds_can_give_different_matchings_among_ties() -> None:
 def test_stable_mechanism_is_not_affected_by_the_optimal_lottery() -> None:
     r = Round(Parameters(mechanism=Mechanism.STABLE, seed=1), (g("G1"),), (h("H1"),))
     assert [(p.group, p.household) for p in run_round(r).matches] == [("G1", "H1")]
+
+
+def test_lowest_levels_keeps_every_nodes_k_cheapest_arcs() -> None:
+    from welcomematch.core.optimal import _lowest_levels
+
+    rng = np.random.default_rng(11)
+    for _ in range(50):
+        m, n_nodes, k = int(rng.integers(1, 400)), int(rng.integers(1, 30)), int(rng.integers(1, 8))
+        node = rng.integers(0, n_nodes, m).astype(np.int64)
+        level = rng.integers(0, 6, m).astype(np.int32)
+        kept = set(_lowest_levels(node, level, k, n_nodes).tolist())
+        for v in range(n_nodes):
+            arcs = np.flatnonzero(node == v)
+            if arcs.shape[0] == 0:
+                continue
+            # The k-th smallest level of the node: every arc at or below it is kept ...
+            kth = np.sort(level[arcs])[min(k, arcs.shape[0]) - 1]
+            assert {int(a) for a in arcs if level[a] <= kth} <= kept
+            # ... and nothing above it.
+            assert not {int(a) for a in arcs if level[a] > kth} & kept

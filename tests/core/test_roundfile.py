@@ -417,3 +417,131 @@ def test_result_reads_back_as_written_up_to_rounding() -> None:
 def test_result_reader_rejects_a_round_file() -> None:
     with pytest.raises(InvalidInput, match=r"^result: format: must be \"welcomematch\.result/1\""):
         loads_result(json.dumps(valid()))
+
+
+# --------------------------------------------------------------- fast path of the reader
+
+_ODD_VALUES: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    7,
+    2.5,
+    -0.0,
+    1e300,
+    91.0,
+    -181.0,
+    "",
+    "x",
+    "seniors",
+    [],
+    ["a"],
+    ["a", "a"],
+    ["a", ""],
+    ["a", 1],
+    [["a"]],
+    [{"a": 1}],
+    {"a": 1},
+    [True],
+]
+
+
+def _records() -> list[tuple[str, dict[str, Any]]]:
+    data = valid()
+    return [("group", g) for g in data["groups"]] + [("household", h) for h in data["households"]]
+
+
+def _detailed(side: str, record: Any) -> Any:
+    from welcomematch.core import roundfile
+
+    checker = roundfile._group if side == "group" else roundfile._household
+    try:
+        return checker(record, 0)
+    except InvalidInput as exc:
+        return ("error", str(exc))
+
+
+def _fast(side: str, record: Any) -> Any:
+    from welcomematch.core import roundfile
+    from welcomematch.core.model import Group, Household
+
+    if side == "group":
+        return roundfile._fast_participant(record, roundfile._GROUP_KEY_SET, "capacity", Group, {})
+    return roundfile._fast_participant(
+        record, roundfile._HOUSEHOLD_KEY_SET, "vulnerability", Household, {}
+    )
+
+
+def _variants() -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for side, record in _records():
+        out.append((side, record))
+        out.append((side, [record]))
+        for key in [*record, "capacity", "vulnerability", "exclude", "extra"]:
+            dropped = dict(record)
+            dropped.pop(key, None)
+            out.append((side, dropped))
+            for odd in _ODD_VALUES:
+                changed = dict(record)
+                changed[key] = copy.deepcopy(odd)
+                out.append((side, changed))
+    return out
+
+
+@pytest.mark.parametrize(("side", "record"), _variants())
+def test_fast_reader_accepts_only_what_the_detailed_checker_accepts(side: str, record: Any) -> None:
+    # The fast path either declines (None: the detailed checker then runs and raises its own
+    # message) or returns exactly what the detailed checker returns.
+    fast = _fast(side, record)
+    detailed = _detailed(side, record)
+    if fast is not None:
+        assert fast == detailed
+        assert type(fast.lat) is float and type(fast.ranking) is tuple
+
+
+def test_fast_reader_shares_verdicts_between_records_without_mixing_them_up() -> None:
+    from welcomematch.core import roundfile
+    from welcomematch.core.model import Group
+
+    seen: dict[tuple[Any, ...], bool] = {}
+    good = {"id": "G1", "lat": 1.0, "lon": 2.0, "capacity": 1, "type": "t", "ranking": ["a"]}
+    bad = dict(good, ranking=["a", "a"])
+    for _ in range(2):
+        assert roundfile._fast_participant(good, roundfile._GROUP_KEY_SET, "capacity", Group, seen)
+        assert (
+            roundfile._fast_participant(bad, roundfile._GROUP_KEY_SET, "capacity", Group, seen)
+            is None
+        )
+
+
+def test_a_whole_file_reads_the_same_through_the_fast_path_and_the_detailed_one() -> None:
+    from welcomematch.core import roundfile
+    from welcomematch.core.generate import generate_round
+
+    text = dumps_round(generate_round(groups=60, households=150, cities=2, seed=3))
+    data = json.loads(text)
+    fast = loads_round(text)
+    assert fast.groups == tuple(roundfile._group(g, i) for i, g in enumerate(data["groups"]))
+    assert fast.households == tuple(
+        roundfile._household(h, i) for i, h in enumerate(data["households"])
+    )
+
+
+def test_every_round_the_reader_accepts_passes_the_engine_validation() -> None:
+    # The CLI runs the engine with validated=True on rounds from the reader: the reader must
+    # accept nothing that validate_round would reject.
+    from welcomematch.core.engine import run_round, validate_round
+    from welcomematch.core.generate import generate_round
+
+    texts = [json.dumps(valid())] + [
+        dumps_round(
+            generate_round(groups=30, households=80, cities=2, seed=s, control_arm=s % 2 == 1)
+        )
+        for s in range(5)
+    ]
+    for text in texts:
+        r = loads_round(text)
+        validate_round(r)
+        assert run_round(r, validated=True) == run_round(r)

@@ -173,7 +173,9 @@ def _segments(starts: CountArray, lengths: CountArray) -> CountArray:
     """Concatenation of ``arange(starts[i], starts[i] + lengths[i])`` over all ``i``."""
     total = int(lengths.sum())
     offsets = np.cumsum(lengths) - lengths
-    return np.repeat(starts - offsets, lengths) + np.arange(total, dtype=np.int64)
+    out = np.repeat(starts - offsets, lengths)
+    out += np.arange(total, dtype=np.int64)
+    return out
 
 
 def eligibility(round: Round) -> tuple[Candidates, ReachCounts]:
@@ -244,7 +246,9 @@ def eligibility(round: Round) -> tuple[Candidates, ReachCounts]:
     hj64 = h_sorted[_segments(seg_first, seg_len)]
     e64 = np.repeat(seg_e, seg_len)
     del seg_e, seg_g, seg_len, seg_first
-    key = gi64 * n_h + hj64
+    key = gi64  # in place: no new 8-byte-per-pair arrays
+    key *= n_h
+    key += hj64
     del gi64, hj64
     e_bits = max(1, (max(1, n_e) - 1).bit_length())
     if key.shape[0] and ((n_g * n_h - 1).bit_length() + e_bits) <= 63:
@@ -258,22 +262,28 @@ def eligibility(round: Round) -> tuple[Candidates, ReachCounts]:
         order = np.argsort(key, kind="stable")
         key, e64 = key[order], e64[order]
         del order
-    gi = (key // max(1, n_h)).astype(np.int32)
-    hj = (key - gi.astype(np.int64) * n_h).astype(np.int32)
-    g_capacity_ok = np.bincount(gi, minlength=n_g).astype(np.int64)
-    h_capacity_ok = np.bincount(hj, minlength=n_h).astype(np.int64)
-    g_eligible, h_eligible = g_capacity_ok.copy(), h_capacity_ok.copy()
+    hit = np.zeros(0, np.int64)
     if excluded.shape[0] and key.shape[0]:
         pos = np.searchsorted(key, excluded)
         inside = pos < key.shape[0]
         hit = pos[inside][key[pos[inside]] == excluded[inside]]
-        if hit.shape[0]:
-            np.subtract.at(g_eligible, gi[hit], 1)
-            np.subtract.at(h_eligible, hj[hit], 1)
-            allowed = np.ones(key.shape[0], dtype=bool)
-            allowed[hit] = False
-            gi, hj, e64 = gi[allowed], hj[allowed], e64[allowed]
+    # Split the key into group and household, reusing its memory for the household part.
+    quotient = key // max(1, n_h)
+    gi = quotient.astype(np.int32)
+    quotient *= n_h
+    key -= quotient
+    del quotient
+    hj = key.astype(np.int32)
     del key
+    g_capacity_ok = np.bincount(gi, minlength=n_g).astype(np.int64)
+    h_capacity_ok = np.bincount(hj, minlength=n_h).astype(np.int64)
+    g_eligible, h_eligible = g_capacity_ok.copy(), h_capacity_ok.copy()
+    if hit.shape[0]:
+        np.subtract.at(g_eligible, gi[hit], 1)
+        np.subtract.at(h_eligible, hj[hit], 1)
+        allowed = np.ones(gi.shape[0], dtype=bool)
+        allowed[hit] = False
+        gi, hj, e64 = gi[allowed], hj[allowed], e64[allowed]
     candidates = Candidates(group=gi, household=hj, distance_km=pd[e64])
     counts = ReachCounts(
         group_in_range=g_in_range,

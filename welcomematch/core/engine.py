@@ -42,7 +42,7 @@ from welcomematch.core.model import (
 from welcomematch.core.optimal import pair_ranks, solve_optimal
 
 #: Bumped whenever the engine can return a different result for the same round and seed.
-ENGINE_VERSION = 2
+ENGINE_VERSION = 3
 
 STABLE_SOLVER_NAME = "deferred-acceptance (groups propose)"
 
@@ -207,8 +207,8 @@ def _pairs(
     round: Round,
     candidates: Candidates,
     chosen: npt.NDArray[np.int64],
-    group_rank: npt.NDArray[np.int64],
-    household_rank: npt.NDArray[np.int64],
+    group_rank: npt.NDArray[np.int32],
+    household_rank: npt.NDArray[np.int32],
 ) -> tuple[Pair, ...]:
     return tuple(
         Pair(
@@ -222,10 +222,14 @@ def _pairs(
     )
 
 
-def run_round(round: Round) -> Result:
+def run_round(round: Round, *, validated: bool = False) -> Result:
     """Run a matching round and explain its result, exactly as the round-file contract says.
 
     Same round and seed give an identical :class:`Result`, whatever the order of participants.
+    ``validated=True`` skips :func:`validate_round` for a round that the round-file reader
+    (:mod:`welcomematch.core.roundfile`) has just built: it checks everything
+    :func:`validate_round` checks, field by field, so checking again only costs time. Rounds
+    built in code must keep the default.
 
     Raises
     ------
@@ -234,7 +238,8 @@ def run_round(round: Round) -> Result:
     Infeasible
         If a solver fails on a well-formed round (a bug, never an expected outcome).
     """
-    validate_round(round)
+    if not validated:
+        validate_round(round)
     canon = canonical_round(round)
     params: Parameters = canon.parameters
     candidates, counts = eligibility(canon)
@@ -261,8 +266,8 @@ def _result(
     counts: ReachCounts,
     chosen: npt.NDArray[np.int64],
     control: npt.NDArray[np.bool_],
-    group_rank: npt.NDArray[np.int64],
-    household_rank: npt.NDArray[np.int64],
+    group_rank: npt.NDArray[np.int32],
+    household_rank: npt.NDArray[np.int32],
     solver: str,
 ) -> Result:
     n_g, n_h = len(canon.groups), len(canon.households)

@@ -90,6 +90,9 @@ def _reject_constant(name: str) -> NoReturn:
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    fast = dict(pairs)
+    if len(fast) == len(pairs):  # no key twice (the common case, checked in C)
+        return fast
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
@@ -248,6 +251,73 @@ def _household(value: Any, position: int) -> Household:
     )
 
 
+_GROUP_KEY_SET = frozenset(_GROUP_KEYS)
+_HOUSEHOLD_KEY_SET = frozenset(_HOUSEHOLD_KEYS)
+
+
+def _clean_strings(items: Any, seen: dict[tuple[Any, ...], bool]) -> tuple[str, ...] | None:
+    """``items`` as a tuple if it is a list of distinct non-empty strings (what
+    :func:`_strings` accepts), else ``None``. ``seen`` remembers lists already judged: a
+    round has few distinct rankings, so most are judged once. (A tuple of strings compares
+    equal only to the same strings, so a remembered verdict is never borrowed wrongly.)
+    """
+    if type(items) is not list:
+        return None
+    if not items:
+        return ()
+    key = tuple(items)
+    try:
+        ok = seen.get(key)
+    except TypeError:  # an unhashable item (a list, an object): not a string anyway
+        return None
+    if ok is None:
+        ok = all(type(item) is str and item for item in key) and len(set(key)) == len(key)
+        seen[key] = ok
+    return key if ok else None
+
+
+def _fast_participant(
+    value: Any,
+    key_set: frozenset[str],
+    level_key: str,
+    cls: type[Any],
+    seen: dict[tuple[Any, ...], bool],
+) -> Any:
+    """The participant of a well-formed record, checked in one tight pass; ``None`` if any
+    check fails, and the caller then runs the detailed checker, which raises the error.
+
+    Accepts exactly what the detailed checker accepts with JSON's own types (``float``
+    coordinates, ``int`` levels); anything else (an integer coordinate, a missing field, a
+    wrong type) goes to the detailed checker, so the result and every message are the same.
+    """
+    if type(value) is not dict or not value.keys() <= key_set:
+        return None
+    ident = value.get("id")
+    lat = value.get("lat")
+    lon = value.get("lon")
+    level = value.get(level_key)
+    type_ = value.get("type")
+    ranking = value.get("ranking")
+    exclude = value.get("exclude", [])
+    if (
+        type(ident) is str
+        and ident
+        and type(lat) is float
+        and -90.0 <= lat <= 90.0
+        and type(lon) is float
+        and -180.0 <= lon <= 180.0
+        and type(level) is int
+        and level >= 0
+        and type(type_) is str
+        and type_
+    ):
+        ranks = _clean_strings(ranking, seen)
+        excludes = _clean_strings(exclude, seen)
+        if ranks is not None and excludes is not None:
+            return cls(ident, lat, lon, level, type_, ranks, frozenset(excludes))
+    return None
+
+
 def _unique(ids: Iterable[str], side: str) -> set[str]:
     seen: set[str] = set()
     for pid in ids:
@@ -266,12 +336,14 @@ def round_from_dict(data: Any) -> Round:
         _fail("round", "format", f'must be "{ROUND_FORMAT}", got {_show(obj["format"])}')
     _check_keys(obj, "round", _ROUND_KEYS, ("groups", "households"))
     parameters = _parameters(obj.get("parameters", {}))
+    seen: dict[tuple[Any, ...], bool] = {}
     groups = tuple(
-        _group(item, position)
+        _fast_participant(item, _GROUP_KEY_SET, "capacity", Group, seen) or _group(item, position)
         for position, item in enumerate(_list(obj["groups"], "round", "groups"))
     )
     households = tuple(
-        _household(item, position)
+        _fast_participant(item, _HOUSEHOLD_KEY_SET, "vulnerability", Household, seen)
+        or _household(item, position)
         for position, item in enumerate(_list(obj["households"], "round", "households"))
     )
     group_ids = _unique((g.id for g in groups), "group")
