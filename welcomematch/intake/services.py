@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -421,6 +421,26 @@ def _replace_rows(rows: Sequence[Any], *, prefix: str) -> None:
         row.save()
 
 
+def _assign(
+    record: WelcomeGroup | Household, fields: Mapping[str, Any], *, allowed: Set[str], service: str
+) -> None:
+    """Set the changed answers; a changed postcode or coordinates is geocoded again."""
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"{service}: not updatable: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(record, name, value)
+    if {"postcode", "latitude", "longitude"} & set(fields) and (
+        record.postcode or record.has_location
+    ):
+        record.postcode, record.latitude, record.longitude = _located(
+            postcode=record.postcode,
+            latitude=record.latitude,
+            longitude=record.longitude,
+            country=record.programme.country,
+        )
+
+
 @transaction.atomic
 def group_update(
     *,
@@ -431,20 +451,7 @@ def group_update(
     **fields: Any,
 ) -> WelcomeGroup:
     """Change a group's answers (and members); the capacity level is derived again."""
-    unknown = set(fields) - _GROUP_UPDATABLE
-    if unknown:
-        raise TypeError(f"group_update: not updatable: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(group, name, value)
-    if {"postcode", "latitude", "longitude"} & set(fields) and (
-        group.postcode or group.has_location
-    ):
-        group.postcode, group.latitude, group.longitude = _located(
-            postcode=group.postcode,
-            latitude=group.latitude,
-            longitude=group.longitude,
-            country=group.programme.country,
-        )
+    _assign(group, fields, allowed=_GROUP_UPDATABLE, service="group_update")
     group.capacity = derive_capacity(
         programme=group.programme, willingness=group.willingness, experience=group.experience
     )
@@ -469,20 +476,7 @@ def household_update(
     **fields: Any,
 ) -> Household:
     """Change a household's answers (and persons); its type and level are derived again."""
-    unknown = set(fields) - _HOUSEHOLD_UPDATABLE
-    if unknown:
-        raise TypeError(f"household_update: not updatable: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(household, name, value)
-    if {"postcode", "latitude", "longitude"} & set(fields) and (
-        household.postcode or household.has_location
-    ):
-        household.postcode, household.latitude, household.longitude = _located(
-            postcode=household.postcode,
-            latitude=household.latitude,
-            longitude=household.longitude,
-            country=household.programme.country,
-        )
+    _assign(household, fields, allowed=_HOUSEHOLD_UPDATABLE, service="household_update")
     if persons is not None:
         if not persons:
             raise ValidationError({"persons": ERR_PERSONS_REQUIRED})
