@@ -19,7 +19,6 @@ from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record
 from welcomematch.core import engine, roundfile
 from welcomematch.core.errors import CoreError, InvalidInput
-from welcomematch.core.explain import PairExplanation, why_not
 from welcomematch.core.model import Group, Household, Mechanism, Parameters, Result, Round
 from welcomematch.i18n import message
 from welcomematch.intake.models import Household as HouseholdRow
@@ -48,7 +47,6 @@ ROUND_TRANSITIONS: dict[str, frozenset[str]] = {
 ERR_TRANSITION = _("A round that is %(current)s cannot become %(target)s.")
 ERR_NO_GROUPS = _("No group is ready to match (completed intake and a location).")
 ERR_NO_HOUSEHOLDS = _("No household is ready to match (completed intake and a location).")
-ERR_ENGINE_INPUT = _("The round cannot run: %(detail)s")
 ERR_NOT_AVAILABLE = _(
     "%(reference)s is no longer available (matched or drawn as control since the round ran); "
     "run the round again before confirming."
@@ -251,11 +249,11 @@ def round_run(*, round: MatchingRound, actor: User | None) -> MatchingRound:
         result = engine.run_round(core_round)
     except InvalidInput as error:
         raise ValidationError(
-            message(ERR_ENGINE_INPUT, detail=error), code="engine_input"
+            message(selectors.ERR_ENGINE_INPUT, detail=error), code="engine_input"
         ) from error
     except CoreError as error:
         raise ValidationError(
-            message(ERR_ENGINE_INPUT, detail=error), code="engine_failed"
+            message(selectors.ERR_ENGINE_INPUT, detail=error), code="engine_failed"
         ) from error
     _store_result(round=round, core_round=core_round, result=result)
     round.round_file = roundfile.round_to_dict(core_round)
@@ -360,39 +358,3 @@ def round_cancel(*, round: MatchingRound, actor: User | None, reason: str = "") 
         actor=actor, action="round.cancelled", obj=round, data={"from": previous, "reason": reason}
     )
     return round
-
-
-def round_core_input(*, round: MatchingRound) -> Round:
-    """The stored input of a round that ran, as core dataclasses (for explanations)."""
-    if round.round_file is None:
-        raise ValidationError("This round has not run yet.")
-    return roundfile.round_from_dict(round.round_file)
-
-
-def round_core_result(*, round: MatchingRound) -> Result:
-    if round.result_file is None:
-        raise ValidationError("This round has not run yet.")
-    return roundfile.result_from_dict(round.result_file)
-
-
-def export_round_file(*, round: MatchingRound) -> str:
-    return roundfile.dumps_round(round_core_input(round=round))
-
-
-def export_result_file(*, round: MatchingRound) -> str:
-    return roundfile.dumps_result(round_core_result(round=round))
-
-
-def round_explain_pair(
-    *, round: MatchingRound, group_reference: str, household_reference: str
-) -> PairExplanation:
-    """Why (not) this pair: the core's explanation over the round's stored files. Read-only."""
-    try:
-        return why_not(
-            round_core_input(round=round),
-            round_core_result(round=round),
-            group_reference,
-            household_reference,
-        )
-    except InvalidInput as error:
-        raise ValidationError(message(ERR_ENGINE_INPUT, detail=error)) from error

@@ -310,7 +310,7 @@ def _why_not(
     sentences: list[str] = []
     if form.is_bound and form.is_valid():
         try:
-            explanation = services.round_explain_pair(
+            explanation = selectors.round_explain_pair(
                 round=round,
                 group_reference=form.cleaned_data["group"],
                 household_reference=form.cleaned_data["household"],
@@ -415,7 +415,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["ready_groups"] = groups.select_related("city")
         context["ready_households"] = households.select_related("city")
     if round.round_file is not None and round.result_file is not None:
-        core = services.round_core_input(round=round)
+        core = selectors.round_core_input(round=round)
         context["summary"] = round.result_file["summary"]
         context["pairs"] = _pair_rows(round, core)
         context["unmatched_groups"], context["unmatched_households"] = _unmatched_rows(round)
@@ -485,9 +485,9 @@ def round_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if round.round_file is None or round.result_file is None:
         raise Http404(_("This round has not run yet."))
     if kind == "input":
-        body = services.export_round_file(round=round)
+        body = selectors.export_round_file(round=round)
     else:
-        body = services.export_result_file(round=round)
+        body = selectors.export_result_file(round=round)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="round-{round.pk}-{kind}.json"'
     return response
