@@ -44,6 +44,11 @@ seeded fair coin picks treatment and control in every two-household group.
 
 from __future__ import annotations
 
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Generator
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from typing import cast
 
@@ -55,6 +60,7 @@ from scipy.sparse.csgraph import connected_components, maximum_bipartite_matchin
 
 from welcomematch.core.eligibility import Candidates
 from welcomematch.core.errors import Infeasible
+from welcomematch.core.flowworker import FlowWorker, WorkerGone
 from welcomematch.core.lottery import fair_coins, random_labels, rng_for
 from welcomematch.core.model import Round
 
@@ -86,6 +92,11 @@ _PRICING_K = 12
 #: arcs with the smallest reduced costs: the arcs most likely to violate after the next
 #: solve. Fewer re-solves; it changes only which arcs are solved, never the certificate.
 _NEAR_FRACTION = 0.2
+#: Rounds with at least this many candidate arcs solve their flows in a worker process
+#: (when the machine has a second processor), overlapping them with certification here.
+SOLVER_PROCESS_ABOVE = 2_000_000
+#: Networks open at once when a worker process solves the flows.
+_IN_FLIGHT = 3
 
 
 @dataclass(frozen=True)
@@ -165,8 +176,16 @@ def integer_costs(
     ``W = max_pairs * max(distance units) + 1`` exceeds any assignment's total distance units,
     so total cost orders assignments by total preference cost first, then total distance.
     """
+    cost, unit, _ = _integer_costs(preference, distance_km, max_pairs=max_pairs, n_nodes=n_nodes)
+    return cost, unit
+
+
+def _integer_costs(
+    preference: Ints, distance_km: F64, *, max_pairs: int, n_nodes: int
+) -> tuple[I64, float, int]:
+    """:func:`integer_costs`, and the weight ``W`` of one preference unit."""
     if preference.shape[0] == 0:
-        return np.zeros(0, np.int64), 10.0**_FINEST_UNIT_EXP
+        return np.zeros(0, np.int64), 10.0**_FINEST_UNIT_EXP, 1
     p_max = int(preference.max())
     d_max = float(distance_km.max())
     k = max(1, max_pairs)
@@ -177,7 +196,10 @@ def integer_costs(
         c_max = p_max * weight + du_max
         if c_max * (n_nodes + 2) < _COST_LIMIT and c_max * k < _COST_LIMIT:
             units = np.floor(distance_km / unit + 0.5).astype(np.int64)
-            return preference.astype(np.int64) * weight + units, unit
+            cost = preference.astype(np.int64)
+            cost *= weight
+            cost += units
+            return cost, unit, weight
     raise Infeasible("round too large for exact integer costs")
 
 
@@ -328,20 +350,54 @@ class _Network:
         return t, h, c, np.zeros(t.shape[0], np.int64)
 
 
-def _solve_flow(
-    net: _Network, lg: I64, lh: I64, cost: I64
-) -> tuple[Bools, I64, I64, I64, I64, I64]:
-    """Min-cost flow of value ``net.flow_value`` on the given pair arcs.
+@dataclass(frozen=True)
+class _FlowRequest:
+    """One min-cost flow problem of a network: what a solver needs, and no more.
 
-    Returns the used mask over pair arcs and the full residual description
-    ``(tails, heads, costs, caps_residual_forward, flows)`` of every arc of the network.
+    Plain arrays and integers, so that it pickles cheaply to a worker process.
     """
+
+    n_g: int
+    n_h: int
+    flow_value: int
+    second_slots: int
+    lg: I32
+    lh: I32
+    cost: I64
+
+    def network(self) -> _Network:
+        return _Network(self.n_g, self.n_h, self.flow_value, self.second_slots)
+
+
+@dataclass(frozen=True)
+class _FlowAnswer:
+    """The flow on every arc of the request's network (fixed arcs first, then pair arcs)."""
+
+    flows: I64
+
+    def used(self, request: _FlowRequest) -> Bools:
+        """Which of the request's pair arcs carry flow."""
+        return self.flows[self.flows.shape[0] - request.lg.shape[0] :] > 0
+
+
+def _answer(request: _FlowRequest) -> _FlowAnswer:
+    """Solve one flow request (here or in a worker process: the same answer)."""
+    return _FlowAnswer(_solve_flow(request.network(), request.lg, request.lh, request.cost))
+
+
+def _arcs(net: _Network, lg: Ints, lh: Ints, cost: I64) -> tuple[I64, I64, I64, I64]:
+    """Every arc of the network: (tails, heads, capacities, costs), fixed arcs first."""
     ft, fh, fc, fk = net.fixed_arcs()
-    pt, ph = net.group_node(lg), net.household_node(lh)
-    tails = np.concatenate([ft, pt])
-    heads = np.concatenate([fh, ph])
+    tails = np.concatenate([ft, net.group_node(lg.astype(np.int64))])
+    heads = np.concatenate([fh, net.household_node(lh.astype(np.int64))])
     caps = np.concatenate([fc, np.ones(lg.shape[0], np.int64)])
     costs = np.concatenate([fk, cost])
+    return tails, heads, caps, costs
+
+
+def _solve_flow(net: _Network, lg: Ints, lh: Ints, cost: I64) -> I64:
+    """Min-cost flow of value ``net.flow_value`` on the given pair arcs: flow on every arc."""
+    tails, heads, caps, costs = _arcs(net, lg, lh, cost)
     smcf = min_cost_flow.SimpleMinCostFlow()
     arcs = smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
     supplies = np.zeros(net.n_nodes, np.int64)
@@ -351,9 +407,14 @@ def _solve_flow(
     status = smcf.solve()
     if status != smcf.OPTIMAL:
         raise Infeasible(f"min-cost flow solver returned status {status}")
-    flows = np.asarray(smcf.flows(arcs), dtype=np.int64)
-    used = flows[ft.shape[0] :] > 0
-    return used, tails, heads, costs, caps, flows
+    return np.asarray(smcf.flows(arcs), dtype=np.int64)
+
+
+def _request_potentials(request: _FlowRequest, answer: _FlowAnswer) -> I64:
+    """Node potentials of the request's network at the answer's (optimal) flow."""
+    net = request.network()
+    tails, heads, caps, costs = _arcs(net, request.lg, request.lh, request.cost)
+    return _potentials(net.n_nodes, tails, heads, costs, caps, answer.flows)
 
 
 def _potentials(n_nodes: int, tails: I64, heads: I64, costs: I64, caps: I64, flows: I64) -> I64:
@@ -394,9 +455,27 @@ class _Solved:
     solves: int
 
 
-def _solve_network(
-    lg: I64,
-    lh: I64,
+def _must_check(level: Ints, lg: I32, group_pot: I64, top_household_pot: int, weight: int) -> Bools:
+    """Arcs whose reduced cost may be negative, by a bound that needs no per-arc gathers.
+
+    An arc's cost is at least ``level * weight`` and its reduced cost is
+    ``cost + pot[g] - pot[h] >= level * weight + pot[g] - max(pot[h])``. So an arc can only
+    violate when its preference level is below ``ceil((max(pot[h]) - pot[g]) / weight)``;
+    every other arc is certified by this bound alone.
+    """
+    gap = top_household_pot - group_pot
+    limit = np.where(gap > 0, (gap + weight - 1) // weight, 0)
+    top = int(level.max()) + 1 if level.shape[0] else 0
+    np.minimum(limit, top, out=limit)
+    narrow: npt.NDArray[np.integer[npt.NBitBase]] = (
+        limit.astype(level.dtype) if top <= np.iinfo(level.dtype).max else limit
+    )
+    return cast(Bools, np.less(level, narrow[lg]))
+
+
+def _network_steps(
+    lg: I32,
+    lh: I32,
     preference: Ints,
     distance_km: F64,
     n_g: int,
@@ -404,8 +483,12 @@ def _solve_network(
     *,
     control_arm: bool,
     prune_above: int,
-) -> _Solved:
-    """Exact lexicographic optimum of one network (one or more whole components).
+) -> Generator[_FlowRequest, _FlowAnswer, _Solved]:
+    """Exact lexicographic optimum of one network (one or more whole components), as steps.
+
+    A generator: it yields every min-cost flow problem it needs solved and receives the
+    answer, so that a scheduler can keep a solver process busy with one network while this
+    process certifies another. The answer does not depend on who solves the flows.
 
     ``lg, lh`` are local labels (``0..n_g-1``, ``0..n_h-1``) of the arcs, sorted by
     ``(lg, lh)``; everything below depends only on them, never on ids. Returns positions into
@@ -414,12 +497,13 @@ def _solve_network(
     m = lg.shape[0]
     slots = 2 if control_arm else 1
     net_nodes = 3 + n_g + n_h
-    cost, unit = integer_costs(
+    cost, unit, weight = _integer_costs(
         preference, distance_km, max_pairs=min(slots * n_g, n_h), n_nodes=net_nodes
     )
-    m1, m1_arcs = _matching_value_and_edges(lg, lh, n_g, n_h, 1)
+    lg64, lh64 = lg.astype(np.int64), lh.astype(np.int64)
+    m1, m1_arcs = _matching_value_and_edges(lg64, lh64, n_g, n_h, 1)
     if control_arm:
-        total, t_arcs = _matching_value_and_edges(lg, lh, n_g, n_h, 2)
+        total, t_arcs = _matching_value_and_edges(lg64, lh64, n_g, n_h, 2)
         net = _Network(n_g, n_h, total, total - m1)
         seed_arcs = np.concatenate([m1_arcs, t_arcs])
     else:
@@ -430,27 +514,35 @@ def _solve_network(
     bound = int(cost.max()) + 1
     if pruned:
         keep = np.zeros(m, dtype=bool)
-        for node, n_nodes in ((lg, n_g), (lh, n_h)):
+        for node, n_nodes in ((lg64, n_g), (lh64, n_h)):
             low = _lowest_levels(node, preference, PRUNE_K, n_nodes)
             cheapest = _cheapest_per_node(node[low], cost[low], PRUNE_K, bound, n_nodes)
             keep[low[cheapest]] = True
         keep[seed_arcs] = True
     else:
         keep = np.ones(m, dtype=bool)
+    del lg64, lh64
 
     solves = 0
     while True:
         solves += 1
         active = np.flatnonzero(keep)
-        used, tails, heads, costs, caps, flows = _solve_flow(
-            net, lg[active], lh[active], cost[active]
+        certify = pruned and active.shape[0] < m
+        request = _FlowRequest(
+            n_g, n_h, net.flow_value, net.second_slots, lg[active], lh[active], cost[active]
         )
-        if not pruned or active.shape[0] == m:
+        answer = yield request
+        if not certify:
             break
-        pot = _potentials(net.n_nodes, tails, heads, costs, caps, flows)
-        left_out = np.flatnonzero(~keep)
-        reduced = cost[left_out] + pot[net.group_node(lg[left_out])]
-        reduced -= pot[net.household_node(lh[left_out])]
+        pot = _request_potentials(request, answer)
+        group_pot = pot[3 : 3 + n_g]
+        household_pot = pot[3 + n_g :]
+        check = _must_check(preference, lg, group_pot, int(household_pot.max()), weight)
+        check &= ~keep
+        left_out = np.flatnonzero(check)
+        del check
+        reduced = cost[left_out] + group_pot[lg[left_out]]
+        reduced -= household_pot[lh[left_out]]
         negative = reduced < 0
         violating = left_out[negative]
         n_violating = violating.shape[0]
@@ -461,22 +553,199 @@ def _solve_network(
             shift = int(-r_neg.min()) + 1
             key = r_neg + shift
             key_bound = int(key.max()) + 1
-            add = _cheapest_per_node(lg[violating], key, _PRICING_K, key_bound, n_g)
-            add |= _cheapest_per_node(lh[violating], key, _PRICING_K, key_bound, n_h)
+            add = _cheapest_per_node(
+                lg[violating].astype(np.int64), key, _PRICING_K, key_bound, n_g
+            )
+            add |= _cheapest_per_node(
+                lh[violating].astype(np.int64), key, _PRICING_K, key_bound, n_h
+            )
             violating = violating[add]
         elif n_violating:
             near = int(_NEAR_FRACTION * active.shape[0])
             if 0 < near < left_out.shape[0]:
-                # Every arc below the ``near``-th smallest reduced cost (at most ``near``
-                # arcs, decided by values only), and every violating arc.
+                # Every checked arc below the ``near``-th smallest reduced cost (at most
+                # ``near`` arcs, decided by values only), and every violating arc.
                 threshold = max(0, int(np.partition(reduced, near)[near]))
                 violating = left_out[reduced < threshold]
         if _DEBUG:
-            print(f"solve {solves}: {active.shape[0]} arcs, {n_violating} violating")
+            print(
+                f"solve {solves}: {active.shape[0]} arcs, {left_out.shape[0]} checked, {n_violating} violating"
+            )
         if n_violating == 0:
             break
         keep[violating] = True
-    return _Solved(active[used], unit, pruned, solves)
+    return _Solved(active[answer.used(request)], unit, pruned, solves)
+
+
+def _solve_network(
+    lg: I32,
+    lh: I32,
+    preference: Ints,
+    distance_km: F64,
+    n_g: int,
+    n_h: int,
+    *,
+    control_arm: bool,
+    prune_above: int,
+) -> _Solved:
+    """:func:`_network_steps` driven to the end in this process."""
+    steps = _network_steps(
+        lg, lh, preference, distance_km, n_g, n_h, control_arm=control_arm, prune_above=prune_above
+    )
+    request = next(steps)
+    while True:
+        try:
+            request = steps.send(_answer(request))
+        except StopIteration as stop:
+            return cast(_Solved, stop.value)
+
+
+def _warm_up(_: object) -> bool:
+    """Runs first in a new solver process, so that its imports overlap the caller's work."""
+    return True
+
+
+class _FlowSolver:
+    """Solves flow requests in one worker process and, when it is idle, here too.
+
+    OR-Tools holds the interpreter lock while it solves, so threads cannot overlap its solves
+    with this process's array work; a second process can
+    (:class:`welcomematch.core.flowworker.FlowWorker`). A helper thread feeds it queued
+    requests in order and waits for the answers without the lock; when this process has
+    nothing else to do it takes the newest queued request itself (:meth:`help`). The worker is
+    warmed up at once, so its start overlaps the caller's own work. If it cannot start or
+    dies, requests are solved here: the answer never depends on where it was solved.
+    """
+
+    def __init__(self, use_process: bool) -> None:
+        self._worker: FlowWorker | None = None
+        self._queue: deque[tuple[Future[_FlowAnswer], _FlowRequest | None]] = deque()
+        self._changed = threading.Condition()
+        self._closed = False
+        self._feeder: threading.Thread | None = None
+        if use_process:
+            try:
+                self._worker = FlowWorker()
+            except WorkerGone:
+                return
+            self._queue.append((Future(), None))  # warm-up: the worker imports the solver
+            self._feeder = threading.Thread(target=self._feed, name="flow-solver", daemon=True)
+            self._feeder.start()
+
+    @property
+    def in_process(self) -> bool:
+        """Whether a worker process solves requests too (several networks in flight)."""
+        return self._feeder is not None
+
+    def submit(self, request: _FlowRequest) -> Future[_FlowAnswer]:
+        future: Future[_FlowAnswer] = Future()
+        if self._feeder is None:
+            future.set_result(_answer(request))
+            return future
+        with self._changed:
+            self._queue.append((future, request))
+            self._changed.notify()
+        return future
+
+    def help(self) -> bool:
+        """Solve the newest queued request here; ``False`` if none is queued."""
+        with self._changed:
+            if not self._queue or self._queue[-1][1] is None:
+                return False
+            future, request = self._queue.pop()
+        assert request is not None
+        future.set_result(_answer(request))
+        return True
+
+    def result(self, future: Future[_FlowAnswer], request: _FlowRequest) -> _FlowAnswer:
+        """The answer of ``future``; solved here if the worker process died meanwhile."""
+        try:
+            return future.result()
+        except WorkerGone:
+            return _answer(request)
+
+    def _feed(self) -> None:
+        worker = self._worker
+        assert worker is not None
+        while True:
+            with self._changed:
+                while not self._queue and not self._closed:
+                    self._changed.wait()
+                if self._closed:
+                    return
+                future, request = self._queue.popleft()
+            try:
+                if request is None:
+                    worker.call(_warm_up, None)
+                else:
+                    future.set_result(cast(_FlowAnswer, worker.call(_answer, request)))
+            except BaseException as error:  # handed to whoever waits for this answer
+                future.set_exception(error)
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            for future, _ in self._queue:
+                future.cancel()
+            self._queue.clear()
+            self._changed.notify_all()
+        if self._feeder is not None:
+            self._feeder.join()
+            self._feeder = None
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
+
+
+def _available_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+_Steps = Generator[_FlowRequest, _FlowAnswer, _Solved]
+
+
+def _run_networks(
+    jobs: list[Callable[[], _Steps]], order: list[int], solver: _FlowSolver
+) -> list[_Solved]:
+    """Drive every network's steps to its answer; ``order`` says which to start first.
+
+    With a worker process, up to ``_IN_FLIGHT`` networks are open at once: while the worker
+    solves one network's flow, this process builds or certifies another. Without one, the
+    networks run one after the other. Each network's answer depends only on its own steps,
+    so the schedule never changes the result.
+    """
+    limit = _IN_FLIGHT if solver.in_process else 1
+    results: list[_Solved | None] = [None] * len(jobs)
+    waiting: dict[Future[_FlowAnswer], tuple[int, _Steps, _FlowRequest]] = {}
+    ready: deque[tuple[int, _Steps, _FlowAnswer | None]] = deque()
+    queue = deque(order)
+    while queue or waiting or ready:
+        if ready:
+            index, steps, answer = ready.popleft()
+            try:
+                request = next(steps) if answer is None else steps.send(answer)
+            except StopIteration as stop:
+                results[index] = cast(_Solved, stop.value)
+                continue
+            future = solver.submit(request)
+            if future.done():
+                ready.appendleft((index, steps, solver.result(future, request)))
+            else:
+                waiting[future] = (index, steps, request)
+            continue
+        if queue and len(waiting) < limit:
+            index = queue.popleft()
+            ready.append((index, jobs[index](), None))
+            continue
+        if solver.help():
+            continue
+        done, _ = wait(list(waiting), return_when=FIRST_COMPLETED)
+        for future in done:
+            index, steps, request = waiting.pop(future)
+            ready.append((index, steps, solver.result(future, request)))
+    return [cast(_Solved, r) for r in results]
 
 
 def _weak_components(gi: I32, hj: I32, n_g: int, n_h: int) -> tuple[int, I64]:
@@ -531,6 +800,7 @@ def solve_optimal(
     control_arm: bool,
     prune_above: int = PRUNE_ABOVE,
     network_arcs: int = NETWORK_ARCS,
+    solver_process: bool | None = None,
 ) -> OptimalAssignment:
     """Exact lexicographic optimum of the ``optimal`` mechanism (see module docstring).
 
@@ -551,6 +821,10 @@ def solve_optimal(
     network_arcs
         Consecutive small components are solved together until a network has at least this
         many arcs (fewer solver calls); a larger component is always a network of its own.
+    solver_process
+        Solve the flows in a worker process (overlapping them with certification here):
+        ``True``/``False`` force it, ``None`` decides by size and processors. The result is
+        the same either way.
     """
     n_g, n_h = len(round.groups), len(round.households)
     m = len(candidates)
@@ -558,6 +832,10 @@ def solve_optimal(
         return OptimalAssignment(
             np.zeros(0, np.int64), np.zeros(0, bool), 10.0**_FINEST_UNIT_EXP, False, 0, 0, 0
         )
+    if solver_process is None:
+        solver_process = m >= SOLVER_PROCESS_ABOVE and _available_cpus() >= 2
+    # Started before the components are found, so that the worker is ready when needed.
+    solver = _FlowSolver(solver_process)
     rng = rng_for(seed, "optimal/relabel")
     label_g = random_labels(rng, n_g)
     label_h = random_labels(rng, n_h)
@@ -604,32 +882,53 @@ def solve_optimal(
 
     # Kept in its own (narrow) integer type; each network widens its slice to int64 costs.
     pref_all = cast(Ints, np.asarray(preference))
-    chosen_parts: list[I64] = []
-    units: list[float] = []
-    n_pruned = 0
-    solves = 0
+    rank_g32, rank_h32 = rank_g.astype(np.int32), rank_h.astype(np.int32)
+    bounds: list[tuple[int, int, int, int, int, int]] = []
     lo = 0
     for hi in cuts:
-        a0 = int(arc_end[lo - 1]) if lo else 0
-        a1 = int(arc_end[hi - 1])
-        g0 = int(g_end[lo - 1]) if lo else 0
-        h0 = int(h_end[lo - 1]) if lo else 0
-        arcs = order[a0:a1]
-        solved = _solve_network(
-            rank_g[candidates.group[arcs]] - g0,
-            rank_h[candidates.household[arcs]] - h0,
-            pref_all[arcs],
-            candidates.distance_km[arcs],
-            int(g_end[hi - 1]) - g0,
-            int(h_end[hi - 1]) - h0,
-            control_arm=control_arm,
-            prune_above=prune_above,
+        bounds.append(
+            (
+                int(arc_end[lo - 1]) if lo else 0,
+                int(arc_end[hi - 1]),
+                int(g_end[lo - 1]) if lo else 0,
+                int(g_end[hi - 1]),
+                int(h_end[lo - 1]) if lo else 0,
+                int(h_end[hi - 1]),
+            )
         )
-        chosen_parts.append(arcs[solved.chosen])
-        units.append(solved.unit_km)
-        n_pruned += solved.pruned
-        solves += solved.solves
         lo = hi
+
+    def job(a0: int, a1: int, g0: int, g1: int, h0: int, h1: int) -> Callable[[], _Steps]:
+        def start() -> _Steps:
+            arcs = order[a0:a1]
+            lg = rank_g32[candidates.group[arcs]]
+            lg -= g0
+            lh = rank_h32[candidates.household[arcs]]
+            lh -= h0
+            return _network_steps(
+                lg,
+                lh,
+                pref_all[arcs],
+                candidates.distance_km[arcs],
+                g1 - g0,
+                h1 - h0,
+                control_arm=control_arm,
+                prune_above=prune_above,
+            )
+
+        return start
+
+    jobs = [job(*b) for b in bounds]
+    # Largest networks first: their chains of solves are the longest.
+    by_size = sorted(range(len(bounds)), key=lambda i: (bounds[i][0] - bounds[i][1], i))
+    try:
+        solved_all = _run_networks(jobs, by_size, solver)
+    finally:
+        solver.close()
+    chosen_parts = [order[b[0] : b[1]][s.chosen] for b, s in zip(bounds, solved_all, strict=True)]
+    units = [s.unit_km for s in solved_all]
+    n_pruned = sum(s.pruned for s in solved_all)
+    solves = sum(s.solves for s in solved_all)
 
     chosen = np.sort(np.concatenate(chosen_parts))  # candidate indices, sorted by (group, hh)
     control = np.zeros(chosen.shape[0], dtype=bool)
