@@ -143,3 +143,40 @@ def test_candidates_equal_brute_force_all_pairs_on_random_rounds() -> None:
 def test_whole_earth_radius_includes_antipodes() -> None:
     r = _round([_g("G1", 0.0, 0.0)], [_h("H1", 0.0, 180.0)], max_km=30000.0)
     assert _pairs(r) == [("G1", "H1")]
+
+
+@pytest.mark.parametrize("blocks", [2, 3, 8])
+def test_blocks_of_groups_give_the_same_pairs_and_counts_as_one_pass(blocks: int) -> None:
+    # Participants share rounded postcode points and levels, so blocks split points whose
+    # groups fall in different blocks; exclusions fall inside and across blocks.
+    rng = np.random.default_rng(40 + blocks)
+    for _ in range(15):
+        n_g, n_h = int(rng.integers(1, 60)), int(rng.integers(0, 120))
+        points = np.round(rng.uniform([52.0, 4.0], [52.1, 4.15], (12, 2)), 4)
+        groups = [
+            _g(
+                f"G{i:03d}",
+                *map(float, points[rng.integers(0, 12)]),
+                capacity=int(rng.integers(0, 4)),
+                exclude=tuple(f"H{j:03d}" for j in range(n_h) if rng.random() < 0.03),
+            )
+            for i in range(n_g)
+        ]
+        households = [
+            _h(
+                f"H{j:03d}",
+                *map(float, points[rng.integers(0, 12)]),
+                vulnerability=int(rng.integers(0, 4)),
+                exclude=tuple(f"G{i:03d}" for i in range(n_g) if rng.random() < 0.03),
+            )
+            for j in range(n_h)
+        ]
+        r = _round(groups, households, max_km=float(rng.choice([1.0, 3.0, 8.0])))
+        one_c, one_k = eligibility(r, blocks=1)
+        many_c, many_k = eligibility(r, blocks=blocks)
+        assert len(one_c) > 0 or n_h == 0
+        for name in ("group", "household", "distance_km"):
+            assert np.array_equal(getattr(one_c, name), getattr(many_c, name)), name
+        for name in one_k.__dataclass_fields__:
+            assert np.array_equal(getattr(one_k, name), getattr(many_k, name)), name
+        assert many_c.group.dtype == np.int32 and many_c.household.dtype == np.int32

@@ -16,6 +16,8 @@ dense all-pairs matrix is built; memory is proportional to the number of pairs i
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,18 +76,6 @@ class ReachCounts:
     household_eligible: CountArray
 
 
-def _coordinates(round: Round) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    glat = np.fromiter((g.lat for g in round.groups), dtype=np.float64, count=len(round.groups))
-    glon = np.fromiter((g.lon for g in round.groups), dtype=np.float64, count=len(round.groups))
-    hlat = np.fromiter(
-        (h.lat for h in round.households), dtype=np.float64, count=len(round.households)
-    )
-    hlon = np.fromiter(
-        (h.lon for h in round.households), dtype=np.float64, count=len(round.households)
-    )
-    return glat, glon, hlat, hlon
-
-
 def excluded_pair_keys(round: Round) -> npt.NDArray[np.int64]:
     """Sorted unique keys ``g * n_households + h`` of pairs that either side excludes.
 
@@ -122,18 +112,25 @@ def _point_index(lat: FloatArray, lon: FloatArray) -> tuple[FloatArray, FloatArr
 
 
 def _point_pairs_in_range(
-    glat: FloatArray, glon: FloatArray, hlat: FloatArray, hlon: FloatArray, max_km: float
+    glat: FloatArray,
+    glon: FloatArray,
+    hlat: FloatArray,
+    hlon: FloatArray,
+    max_km: float,
+    h_tree: cKDTree | None = None,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Pairs of (group point, household point) with ``distance <= max_km``, and the distance.
 
     The distance is computed with exactly the operations of
     :func:`welcomematch.core.geo.haversine_km_array` (per-point terms hoisted), so it is the
-    same floating-point number bit for bit.
+    same floating-point number bit for bit. ``h_tree`` is the household points' tree, if
+    already built.
     """
     g_phi, h_phi = np.radians(glat), np.radians(hlat)
     g_cos, h_cos = np.cos(g_phi), np.cos(h_phi)
     radius = chord_for_km(max_km) * (1.0 + _CHORD_PAD_REL) + _CHORD_PAD_ABS
-    h_tree = cKDTree(unit_vectors(hlat, hlon))
+    if h_tree is None:
+        h_tree = cKDTree(unit_vectors(hlat, hlon))
     g_xyz = unit_vectors(glat, glon)
     parts: list[tuple[IntArray, IntArray, FloatArray]] = []
     two_r = 2 * EARTH_RADIUS_KM
@@ -178,72 +175,128 @@ def _segments(starts: CountArray, lengths: CountArray) -> CountArray:
     return out
 
 
-def eligibility(round: Round) -> tuple[Candidates, ReachCounts]:
-    """Eligible pairs of ``round`` and the reach counts of every participant, in one pass.
+@dataclass(frozen=True)
+class _HouseholdSide:
+    """Everything about the households that every block of groups shares (read only)."""
 
-    Participants who share a point (a postcode centroid) share their distances, so distances
-    are computed once per pair of distinct points, then expanded to participants: a group is
-    paired with the households of every point in range whose vulnerability is at most its
-    capacity (households of a point are kept sorted by vulnerability, so that is a prefix).
-    The expanded pairs are sorted by (group, household) with one packed-key sort.
+    n_h: int
+    max_km: float
+    excluded: npt.NDArray[np.int64]
+    levels: CountArray
+    points_lat: FloatArray
+    points_lon: FloatArray
+    point: IntArray
+    per_point: CountArray
+    tree: cKDTree | None
+    by_point_level: CountArray  # households sorted by (point, vulnerability level, index)
+    point_start: CountArray
+    level_table: CountArray | None  # (point, levels <= l) -> count, when small enough
+    level_key: CountArray | None  # else: sorted (point, level) keys of by_point_level
 
-    Raises
-    ------
-    InvalidInput
-        If an ``exclude`` entry names an id that does not exist on the other side.
-    """
-    n_g, n_h = len(round.groups), len(round.households)
-    excluded = excluded_pair_keys(round)
-    capacity = np.fromiter((g.capacity for g in round.groups), dtype=np.int64, count=n_g)
+
+@dataclass(frozen=True)
+class _Block:
+    """The eligible pairs and counts of one block of groups (indices ``g0 .. g0 + n - 1``)."""
+
+    group: IntArray
+    household: IntArray
+    distance_km: FloatArray
+    group_in_range: CountArray
+    group_capacity_ok: CountArray
+    group_eligible: CountArray
+    household_in_range: CountArray
+    household_capacity_ok: CountArray
+    household_eligible: CountArray
+
+
+def _household_side(round: Round) -> _HouseholdSide:
+    n_h = len(round.households)
     vulnerability = np.fromiter(
         (h.vulnerability for h in round.households), dtype=np.int64, count=n_h
     )
-    glat, glon, hlat, hlon = _coordinates(round)
-    gp_lat, gp_lon, g_pt = _point_index(glat, glon)
+    hlat = np.fromiter((h.lat for h in round.households), dtype=np.float64, count=n_h)
+    hlon = np.fromiter((h.lon for h in round.households), dtype=np.float64, count=n_h)
     hp_lat, hp_lon, h_pt = _point_index(hlat, hlon)
-    n_gp, n_hp = gp_lat.shape[0], hp_lat.shape[0]
-    if n_g and n_h:
-        pp, pq, pd = _point_pairs_in_range(
-            gp_lat, gp_lon, hp_lat, hp_lon, round.parameters.max_distance_km
-        )
-    else:
-        pp, pq, pd = np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float64)
-    n_e = pp.shape[0]
-    g_per_point = np.bincount(g_pt, minlength=n_gp)
-    h_per_point = np.bincount(h_pt, minlength=n_hp)
-    # In range: every participant of the points in range (exact integer sums in float64).
-    g_in_range = np.bincount(pp, weights=h_per_point[pq], minlength=n_gp).astype(np.int64)
-    h_in_range = np.bincount(pq, weights=g_per_point[pp], minlength=n_hp).astype(np.int64)
-    g_in_range, h_in_range = g_in_range[g_pt], h_in_range[h_pt]
-
-    # Households by (point, vulnerability level, index); groups by (point, index).
+    n_hp = hp_lat.shape[0]
     levels = np.unique(vulnerability)
     n_lv = levels.shape[0]
     h_level = np.searchsorted(levels, vulnerability)
     h_sorted = np.lexsort((np.arange(n_h), h_level, h_pt))
     h_start = _starts(h_pt[h_sorted], n_hp)
-    g_sorted = np.argsort(g_pt, kind="stable")
-    g_start = _starts(g_pt[g_sorted], n_gp)
-    g_level = np.searchsorted(levels, capacity, side="right")  # levels <= capacity
-    # One segment per (point pair, group at its group point).
-    seg_e = np.repeat(np.arange(n_e, dtype=np.int64), g_per_point[pp])
-    seg_g = g_sorted[_segments(g_start[pp], g_per_point[pp].astype(np.int64))]
-    seg_q = pq[seg_e]
+    table: CountArray | None = None
+    level_key: CountArray | None = None
     if (n_lv + 1) * n_hp <= (1 << 22):
         table = np.zeros((n_hp, n_lv + 1), dtype=np.int64)
         np.add.at(table, (h_pt, h_level + 1), 1)
         np.cumsum(table, axis=1, out=table)
-        seg_len = table[seg_q, g_level[seg_g]]
-        del table
     else:
         level_key = h_pt[h_sorted].astype(np.int64) * (n_lv + 1) + h_level[h_sorted]
-        seg_len = np.searchsorted(level_key, seg_q.astype(np.int64) * (n_lv + 1) + g_level[seg_g])
-        seg_len -= h_start[seg_q]
-    seg_first = h_start[seg_q]
+    return _HouseholdSide(
+        n_h=n_h,
+        max_km=round.parameters.max_distance_km,
+        excluded=excluded_pair_keys(round),
+        levels=levels,
+        points_lat=hp_lat,
+        points_lon=hp_lon,
+        point=h_pt,
+        per_point=np.bincount(h_pt, minlength=n_hp),
+        tree=cKDTree(unit_vectors(hp_lat, hp_lon)) if n_hp else None,
+        by_point_level=h_sorted,
+        point_start=h_start,
+        level_table=table,
+        level_key=level_key,
+    )
+
+
+def _group_block(
+    side: _HouseholdSide, g0: int, capacity: CountArray, glat: FloatArray, glon: FloatArray
+) -> _Block:
+    """Eligible pairs of the groups ``g0 .. g0 + len(capacity) - 1``, sorted by (group, hh).
+
+    Participants who share a point (a postcode centroid) share their distances, so distances
+    are computed once per pair of distinct points, then expanded to participants: a group is
+    paired with the households of every point in range whose vulnerability is at most its
+    capacity (households of a point are sorted by vulnerability, so that is a prefix). The
+    expanded pairs are sorted by (group, household) with one packed-key sort.
+    """
+    n_g, n_h = capacity.shape[0], side.n_h
+    n_lv = side.levels.shape[0]
+    gp_lat, gp_lon, g_pt = _point_index(glat, glon)
+    n_gp = gp_lat.shape[0]
+    if n_g and n_h:
+        pp, pq, pd = _point_pairs_in_range(
+            gp_lat, gp_lon, side.points_lat, side.points_lon, side.max_km, side.tree
+        )
+    else:
+        pp, pq, pd = np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float64)
+    n_e = pp.shape[0]
+    n_hp = side.per_point.shape[0]
+    g_per_point = np.bincount(g_pt, minlength=n_gp)
+    # In range: every participant of the points in range (exact integer sums in float64).
+    g_in_range = np.bincount(pp, weights=side.per_point[pq], minlength=n_gp).astype(np.int64)
+    h_in_range = np.bincount(pq, weights=g_per_point[pp], minlength=n_hp).astype(np.int64)
+    g_in_range, h_in_range = g_in_range[g_pt], h_in_range[side.point]
+
+    g_sorted = np.argsort(g_pt, kind="stable")
+    g_start = _starts(g_pt[g_sorted], n_gp)
+    g_level = np.searchsorted(side.levels, capacity, side="right")  # levels <= capacity
+    # One segment per (point pair, group at its group point).
+    seg_e = np.repeat(np.arange(n_e, dtype=np.int64), g_per_point[pp])
+    seg_g = g_sorted[_segments(g_start[pp], g_per_point[pp].astype(np.int64))]
+    seg_q = pq[seg_e]
+    if side.level_table is not None:
+        seg_len = side.level_table[seg_q, g_level[seg_g]]
+    else:
+        assert side.level_key is not None
+        seg_len = np.searchsorted(
+            side.level_key, seg_q.astype(np.int64) * (n_lv + 1) + g_level[seg_g]
+        )
+        seg_len -= side.point_start[seg_q]
+    seg_first = side.point_start[seg_q]
     del seg_q
     # Expand to pairs: group, household, point pair; then sort by (group, household).
     gi64 = np.repeat(seg_g, seg_len)
-    hj64 = h_sorted[_segments(seg_first, seg_len)]
+    hj64 = side.by_point_level[_segments(seg_first, seg_len)]
     e64 = np.repeat(seg_e, seg_len)
     del seg_e, seg_g, seg_len, seg_first
     key = gi64  # in place: no new 8-byte-per-pair arrays
@@ -263,6 +316,8 @@ def eligibility(round: Round) -> tuple[Candidates, ReachCounts]:
         key, e64 = key[order], e64[order]
         del order
     hit = np.zeros(0, np.int64)
+    lo, hi = np.searchsorted(side.excluded, [g0 * n_h, (g0 + n_g) * n_h])
+    excluded = side.excluded[lo:hi] - g0 * n_h
     if excluded.shape[0] and key.shape[0]:
         pos = np.searchsorted(key, excluded)
         inside = pos < key.shape[0]
@@ -284,14 +339,91 @@ def eligibility(round: Round) -> tuple[Candidates, ReachCounts]:
         allowed = np.ones(gi.shape[0], dtype=bool)
         allowed[hit] = False
         gi, hj, e64 = gi[allowed], hj[allowed], e64[allowed]
-    candidates = Candidates(group=gi, household=hj, distance_km=pd[e64])
+    if g0:
+        gi += g0
+    return _Block(
+        gi,
+        hj,
+        pd[e64],
+        g_in_range,
+        g_capacity_ok,
+        g_eligible,
+        h_in_range,
+        h_capacity_ok,
+        h_eligible,
+    )
+
+
+#: Rounds with at least this many groups times households are split into blocks of groups,
+#: eligible in parallel threads (NumPy and the k-d tree release the interpreter lock).
+PARALLEL_ABOVE = 50_000_000
+#: Blocks of groups of a parallel round (smaller arrays also keep more in the caches).
+_BLOCKS = 4
+
+
+def _available_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def eligibility(round: Round, *, blocks: int | None = None) -> tuple[Candidates, ReachCounts]:
+    """Eligible pairs of ``round`` and the reach counts of every participant, in one pass.
+
+    Large rounds are split into ``blocks`` blocks of consecutive groups (``None``: decided by
+    size and processors), computed by two threads; blocks share everything about the
+    households, and their pairs are concatenated in group order, so the answer is the same
+    for any number of blocks.
+
+    Raises
+    ------
+    InvalidInput
+        If an ``exclude`` entry names an id that does not exist on the other side.
+    """
+    n_g, n_h = len(round.groups), len(round.households)
+    side = _household_side(round)
+    capacity = np.fromiter((g.capacity for g in round.groups), dtype=np.int64, count=n_g)
+    glat = np.fromiter((g.lat for g in round.groups), dtype=np.float64, count=n_g)
+    glon = np.fromiter((g.lon for g in round.groups), dtype=np.float64, count=n_g)
+    if blocks is None:
+        parallel = n_g * n_h >= PARALLEL_ABOVE and _available_cpus() >= 2
+        blocks = _BLOCKS if parallel else 1
+    blocks = max(1, min(blocks, n_g))
+    cuts = [n_g * b // blocks for b in range(blocks + 1)]
+
+    def block(b: int) -> _Block:
+        g0, g1 = cuts[b], cuts[b + 1]
+        return _group_block(side, g0, capacity[g0:g1], glat[g0:g1], glon[g0:g1])
+
+    if blocks == 1:
+        parts = [block(0)]
+    else:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="eligibility") as pool:
+            parts = list(pool.map(block, range(blocks)))
+    if len(parts) == 1:
+        only = parts[0]
+        candidates = Candidates(only.group, only.household, only.distance_km)
+        counts = ReachCounts(
+            only.group_in_range,
+            only.group_capacity_ok,
+            only.group_eligible,
+            only.household_in_range,
+            only.household_capacity_ok,
+            only.household_eligible,
+        )
+        return candidates, counts
+    candidates = Candidates(
+        np.concatenate([p.group for p in parts]),
+        np.concatenate([p.household for p in parts]),
+        np.concatenate([p.distance_km for p in parts]),
+    )
     counts = ReachCounts(
-        group_in_range=g_in_range,
-        group_capacity_ok=g_capacity_ok,
-        group_eligible=g_eligible,
-        household_in_range=h_in_range,
-        household_capacity_ok=h_capacity_ok,
-        household_eligible=h_eligible,
+        np.concatenate([p.group_in_range for p in parts]),
+        np.concatenate([p.group_capacity_ok for p in parts]),
+        np.concatenate([p.group_eligible for p in parts]),
+        np.sum([p.household_in_range for p in parts], axis=0),
+        np.sum([p.household_capacity_ok for p in parts], axis=0),
+        np.sum([p.household_eligible for p in parts], axis=0),
     )
     return candidates, counts
 

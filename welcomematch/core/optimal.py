@@ -186,8 +186,14 @@ def _integer_costs(
     """:func:`integer_costs`, and the weight ``W`` of one preference unit."""
     if preference.shape[0] == 0:
         return np.zeros(0, np.int64), 10.0**_FINEST_UNIT_EXP, 1
-    p_max = int(preference.max())
-    d_max = float(distance_km.max())
+    unit, weight = _cost_scale(
+        int(preference.max()), float(distance_km.max()), max_pairs=max_pairs, n_nodes=n_nodes
+    )
+    return _costs(preference, distance_km, unit, weight), unit, weight
+
+
+def _cost_scale(p_max: int, d_max: float, *, max_pairs: int, n_nodes: int) -> tuple[float, int]:
+    """The distance ``unit`` and preference weight ``W`` of the integer costs."""
     k = max(1, max_pairs)
     for exp in range(_FINEST_UNIT_EXP, _COARSEST_UNIT_EXP + 1):
         unit = 10.0**exp
@@ -195,12 +201,32 @@ def _integer_costs(
         weight = k * du_max + 1
         c_max = p_max * weight + du_max
         if c_max * (n_nodes + 2) < _COST_LIMIT and c_max * k < _COST_LIMIT:
-            units = np.floor(distance_km / unit + 0.5).astype(np.int64)
-            cost = preference.astype(np.int64)
-            cost *= weight
-            cost += units
-            return cost, unit, weight
+            return unit, weight
     raise Infeasible("round too large for exact integer costs")
+
+
+def _costs(preference: Ints, distance_km: F64, unit: float, weight: int) -> I64:
+    """``preference * weight + round(distance_km / unit)`` as int64."""
+    cost = preference.astype(np.int64)
+    cost *= weight
+    cost += np.floor(distance_km / unit + 0.5).astype(np.int64)
+    return cost
+
+
+def _max_assignment(
+    lg: I64, lh: I64, n_g: int, n_h: int, copies: int, first: I64 | None, bound: int
+) -> tuple[int, I64]:
+    """Maximum assignment size (group capacity ``copies``) and the arc positions it uses.
+
+    ``first`` (positions of a subset of the arcs, ascending) is tried first: if a maximum
+    assignment of the subset reaches ``bound``, an upper bound of the whole graph's, it is
+    maximum for the whole graph too and the whole graph is never searched.
+    """
+    if first is not None:
+        value, arcs = _matching_value_and_edges(lg[first], lh[first], n_g, n_h, copies)
+        if value >= bound:
+            return value, first[arcs]
+    return _matching_value_and_edges(lg, lh, n_g, n_h, copies)
 
 
 def _bits(n: int) -> int:
@@ -497,31 +523,47 @@ def _network_steps(
     m = lg.shape[0]
     slots = 2 if control_arm else 1
     net_nodes = 3 + n_g + n_h
-    cost, unit, weight = _integer_costs(
-        preference, distance_km, max_pairs=min(slots * n_g, n_h), n_nodes=net_nodes
+    p_max = int(preference.max())
+    unit, weight = _cost_scale(
+        p_max, float(distance_km.max()), max_pairs=min(slots * n_g, n_h), n_nodes=net_nodes
     )
-    lg64, lh64 = lg.astype(np.int64), lh.astype(np.int64)
-    m1, m1_arcs = _matching_value_and_edges(lg64, lh64, n_g, n_h, 1)
-    if control_arm:
-        total, t_arcs = _matching_value_and_edges(lg64, lh64, n_g, n_h, 2)
-        net = _Network(n_g, n_h, total, total - m1)
-        seed_arcs = np.concatenate([m1_arcs, t_arcs])
-    else:
-        net = _Network(n_g, n_h, m1, -1)
-        seed_arcs = m1_arcs
-
     pruned = m > prune_above
-    bound = int(cost.max()) + 1
+    lg64, lh64 = lg.astype(np.int64), lh.astype(np.int64)
     if pruned:
+        # Costs are computed only where needed: per-arc int64 arrays of a large network are
+        # the memory traffic that dominates.
         keep = np.zeros(m, dtype=bool)
+        bound = (p_max + 1) * weight
         for node, n_nodes in ((lg64, n_g), (lh64, n_h)):
             low = _lowest_levels(node, preference, PRUNE_K, n_nodes)
-            cheapest = _cheapest_per_node(node[low], cost[low], PRUNE_K, bound, n_nodes)
+            low_cost = _costs(preference[low], distance_km[low], unit, weight)
+            cheapest = _cheapest_per_node(node[low], low_cost, PRUNE_K, bound, n_nodes)
             keep[low[cheapest]] = True
-        keep[seed_arcs] = True
+        first: I64 | None = np.flatnonzero(keep)
+        degree_g = np.bincount(lg, minlength=n_g)
+        with_arcs_h = int(np.count_nonzero(np.bincount(lh, minlength=n_h)))
+        bound_m1 = min(int(np.count_nonzero(degree_g)), with_arcs_h)
+        bound_t = min(int(np.minimum(degree_g, 2).sum()), with_arcs_h)
+        cost: I64 | None = None
     else:
         keep = np.ones(m, dtype=bool)
+        first, bound_m1, bound_t = None, 0, 0
+        cost = _costs(preference, distance_km, unit, weight)
+    m1, m1_arcs = _max_assignment(lg64, lh64, n_g, n_h, 1, first, bound_m1)
+    if control_arm:
+        total, t_arcs = _max_assignment(lg64, lh64, n_g, n_h, 2, first, bound_t)
+        net = _Network(n_g, n_h, total, total - m1)
+        keep[m1_arcs] = True
+        keep[t_arcs] = True
+    else:
+        net = _Network(n_g, n_h, m1, -1)
+        keep[m1_arcs] = True
     del lg64, lh64
+
+    def costs_at(positions: I64) -> I64:
+        if cost is not None:
+            return cost[positions]
+        return _costs(preference[positions], distance_km[positions], unit, weight)
 
     solves = 0
     while True:
@@ -529,7 +571,7 @@ def _network_steps(
         active = np.flatnonzero(keep)
         certify = pruned and active.shape[0] < m
         request = _FlowRequest(
-            n_g, n_h, net.flow_value, net.second_slots, lg[active], lh[active], cost[active]
+            n_g, n_h, net.flow_value, net.second_slots, lg[active], lh[active], costs_at(active)
         )
         answer = yield request
         if not certify:
@@ -541,7 +583,8 @@ def _network_steps(
         check &= ~keep
         left_out = np.flatnonzero(check)
         del check
-        reduced = cost[left_out] + group_pot[lg[left_out]]
+        reduced = costs_at(left_out)
+        reduced += group_pot[lg[left_out]]
         reduced -= household_pot[lh[left_out]]
         negative = reduced < 0
         violating = left_out[negative]
