@@ -345,3 +345,46 @@ def test_lowest_levels_keeps_every_nodes_k_cheapest_arcs() -> None:
             assert {int(a) for a in arcs if level[a] <= kth} <= kept
             # ... and nothing above it.
             assert not {int(a) for a in arcs if level[a] > kth} & kept
+
+
+def _ranks_by_definition(r: Round, group: int, household: int) -> tuple[int, int]:
+    g, h = r.groups[group], r.households[household]
+    rank_g = g.ranking.index(h.type) if h.type in g.ranking else len(g.ranking)
+    rank_h = h.ranking.index(g.type) if g.type in h.ranking else len(h.ranking)
+    return rank_g, rank_h
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_pair_ranks_follow_the_definition_in_a_narrow_type(
+    threaded: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if threaded:  # four blocks on two threads, as for national rounds
+        monkeypatch.setattr("welcomematch.core.optimal._THREADED_GATHER", 1)
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        r = canonical_round(random_round(rng, control_arm=False))
+        c = eligible_candidates(r)
+        gr, hr = pair_ranks(r, c)
+        assert gr.dtype == hr.dtype == np.int8
+        got = list(zip(gr.tolist(), hr.tolist(), strict=True))
+        want = [
+            _ranks_by_definition(r, i, j)
+            for i, j in zip(c.group.tolist(), c.household.tolist(), strict=True)
+        ]
+        assert got == want
+
+
+def test_pair_ranks_widen_when_rankings_are_long() -> None:
+    # 100 household categories: ranks up to 100 and their sums up to 200 need int16.
+    categories = tuple(f"t{k:03d}" for k in range(100))
+    groups = (Group("G1", 52.0, 5.0, 3, "a", categories[:-1], frozenset()),)
+    households = (
+        Household("H1", 52.0, 5.0, 0, "t099", (), frozenset()),
+        Household("H2", 52.0, 5.0, 0, "t098", (), frozenset()),
+    )
+    r = Round(Parameters(), groups, households)
+    c = eligible_candidates(r)
+    gr, hr = pair_ranks(r, c)
+    assert gr.dtype == np.int16
+    assert gr.tolist() == [99, 98] and hr.tolist() == [0, 0]
+    assert (gr + hr).tolist() == [99, 98]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -207,8 +208,8 @@ def _pairs(
     round: Round,
     candidates: Candidates,
     chosen: npt.NDArray[np.int64],
-    group_rank: npt.NDArray[np.int32],
-    household_rank: npt.NDArray[np.int32],
+    group_rank: npt.NDArray[np.signedinteger[Any]],
+    household_rank: npt.NDArray[np.signedinteger[Any]],
 ) -> tuple[Pair, ...]:
     return tuple(
         Pair(
@@ -266,8 +267,8 @@ def _result(
     counts: ReachCounts,
     chosen: npt.NDArray[np.int64],
     control: npt.NDArray[np.bool_],
-    group_rank: npt.NDArray[np.int32],
-    household_rank: npt.NDArray[np.int32],
+    group_rank: npt.NDArray[np.signedinteger[Any]],
+    household_rank: npt.NDArray[np.signedinteger[Any]],
     solver: str,
 ) -> Result:
     n_g, n_h = len(canon.groups), len(canon.households)

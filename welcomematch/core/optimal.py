@@ -48,9 +48,9 @@ import os
 import threading
 from collections import deque
 from collections.abc import Callable, Generator
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -68,7 +68,7 @@ I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
 F64 = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
-Ints = I64 | I32
+Ints = npt.NDArray[np.signedinteger[Any]]
 
 SOLVER_NAME = "ortools-min-cost-flow"
 
@@ -132,40 +132,76 @@ class OptimalAssignment:
         return f"{SOLVER_NAME} ({detail})"
 
 
-def pair_ranks(round: Round, candidates: Candidates) -> tuple[I32, I32]:
+#: Candidate arrays at least this long are gathered in two halves on two threads.
+_THREADED_GATHER = 4_000_000
+
+
+def _rank_dtype(max_rank: int) -> type[np.signedinteger[Any]]:
+    """The narrowest integer type that holds every rank and every sum of two ranks."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if 2 * max_rank <= np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
+def pair_ranks(round: Round, candidates: Candidates) -> tuple[Ints, Ints]:
     """``rank_g(h)`` and ``rank_h(g)`` for every candidate pair (0-based, ``len`` if absent).
 
-    int32 (a rank is at most the length of a ranking): the arrays have one entry per
-    candidate pair, so their width matters.
+    In the narrowest integer type that also holds their sum (a rank is at most the length of
+    a ranking, usually a handful): the arrays have one entry per candidate pair, so their
+    width is memory traffic everywhere they are read.
     """
     g_types = sorted({g.type for g in round.groups})
     h_types = sorted({h.type for h in round.households})
     g_code = {t: i for i, t in enumerate(g_types)}
     h_code = {t: i for i, t in enumerate(h_types)}
-    g_table = np.empty((len(round.groups), len(h_types)), dtype=np.int32)
+    g_table = np.empty((len(round.groups), len(h_types)), dtype=np.int64)
     for i, g in enumerate(round.groups):
         g_table[i, :] = len(g.ranking)
         for pos, t in enumerate(g.ranking):
             code = h_code.get(t)
             if code is not None:
                 g_table[i, code] = pos
-    h_table = np.empty((len(round.households), len(g_types)), dtype=np.int32)
+    h_table = np.empty((len(round.households), len(g_types)), dtype=np.int64)
     for j, h in enumerate(round.households):
         h_table[j, :] = len(h.ranking)
         for pos, t in enumerate(h.ranking):
             code = g_code.get(t)
             if code is not None:
                 h_table[j, code] = pos
+    top = max(int(g_table.max(initial=0)), int(h_table.max(initial=0)))
+    dtype = _rank_dtype(top)
+    m = len(candidates)
+    if m == 0:
+        return np.zeros(0, dtype), np.zeros(0, dtype)
+    g_flat = g_table.astype(dtype).ravel()
+    h_flat = h_table.astype(dtype).ravel()
     h_type = np.fromiter(
         (h_code[h.type] for h in round.households), dtype=np.int64, count=len(round.households)
     )
     g_type = np.fromiter(
         (g_code[g.type] for g in round.groups), dtype=np.int64, count=len(round.groups)
     )
-    gi, hj = candidates.group, candidates.household
-    if len(candidates) == 0:
-        return np.zeros(0, np.int32), np.zeros(0, np.int32)
-    return g_table[gi, h_type[hj]], h_table[hj, g_type[gi]]
+    group_rank = np.empty(m, dtype)
+    household_rank = np.empty(m, dtype)
+
+    def gather(lo: int, hi: int) -> None:
+        gi = candidates.group[lo:hi].astype(np.int64)
+        hj = candidates.household[lo:hi].astype(np.int64)
+        index = gi * len(h_types)
+        index += h_type[hj]
+        np.take(g_flat, index, out=group_rank[lo:hi])
+        index = hj
+        index *= len(g_types)
+        index += g_type[gi]
+        np.take(h_flat, index, out=household_rank[lo:hi])
+
+    if m >= _THREADED_GATHER:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ranks") as pool:
+            list(pool.map(lambda b: gather(m * b // 4, m * (b + 1) // 4), range(4)))
+    else:
+        gather(0, m)
+    return group_rank, household_rank
 
 
 def integer_costs(
