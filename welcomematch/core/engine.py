@@ -43,7 +43,7 @@ from welcomematch.core.model import (
 from welcomematch.core.optimal import pair_ranks, solve_optimal
 
 #: Bumped whenever the engine can return a different result for the same round and seed.
-ENGINE_VERSION = 3
+ENGINE_VERSION = 4
 
 STABLE_SOLVER_NAME = "deferred-acceptance (groups propose)"
 
