@@ -147,3 +147,11 @@ def test_without_a_worker_everything_is_solved_here(monkeypatch: pytest.MonkeyPa
         _solve(r, solver_process=True, control_arm=False).pairs,
         _solve(r, solver_process=False, control_arm=False).pairs,
     )
+
+
+def test_no_worker_when_the_executable_is_not_a_python_interpreter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("sys.executable", "/usr/sbin/uwsgi")
+    with pytest.raises(WorkerGone, match="uwsgi"):
+        FlowWorker()

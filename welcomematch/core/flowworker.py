@@ -58,6 +58,11 @@ class FlowWorker:
     """One child process that runs functions on request, one at a time, in order."""
 
     def __init__(self) -> None:
+        # Inside an embedding server (uWSGI, mod_wsgi) ``sys.executable`` is the server, not
+        # an interpreter that understands ``-m``; then there is no worker.
+        executable = Path(sys.executable or "")
+        if not executable.name.lower().startswith("python") or not executable.is_file():
+            raise WorkerGone(f"no Python interpreter to start: {sys.executable!r}")
         package_root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
