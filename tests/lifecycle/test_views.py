@@ -325,3 +325,29 @@ def test_a_coordinator_of_another_programme_cannot_open_the_match(world):
     client.force_login(outsider)
     assert client.get(reverse("lifecycle:match_detail", args=[world["own"].pk])).status_code == 403
     assert list(client.get(reverse("lifecycle:match_list")).context["matches"]) == []
+
+
+def test_match_list_is_paged_and_counts_every_match(world, monkeypatch):
+    monkeypatch.setattr("welcomematch.lifecycle.views.MATCH_PAGE_SIZE", 1)
+    client = client_for(world, Role.COORDINATOR)
+    url = reverse("lifecycle:match_list")
+    first = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    second = client.get(url, {"page": 2}, HTTP_ACCEPT_LANGUAGE="en")
+    assert len(first.context["matches"]) == len(second.context["matches"]) == 1
+    assert {*first.context["matches"], *second.context["matches"]} == {
+        world["own"],
+        world["other"],
+    }
+    assert first.context["page"].paginator.num_pages == 2
+    html = first.content.decode()
+    assert "2 matches found" in html
+    assert 'rel="next"' in html and "page=2" in html
+    # A filter keeps its value on the next page; a page past the end shows the last one.
+    assert "status=proposed" in client.get(url, {"status": "proposed"}).content.decode()
+    assert client.get(url, {"page": 99}).context["page"].number == 2
+
+
+def test_match_list_speaks_dutch_by_default(world):
+    client = client_for(world, Role.COORDINATOR)
+    html = client.get(reverse("lifecycle:match_list")).content.decode()
+    assert "2 matches gevonden" in html

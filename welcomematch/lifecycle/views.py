@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Model
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -88,6 +89,10 @@ def _labels(kind: CategoryKind) -> dict[str, str]:
     return {c.code: c.label for c in Category.objects.filter(kind=kind)}
 
 
+#: Matches per page of the match list.
+MATCH_PAGE_SIZE = 25
+
+
 @require_GET
 @role_required(STAFF)
 def match_list(request: HttpRequest) -> HttpResponse:
@@ -100,15 +105,19 @@ def match_list(request: HttpRequest) -> HttpResponse:
             "city": form.cleaned_data["city"],
             "attention": form.cleaned_data["attention"],
         }
-    matches = list(selectors.matches_filtered(matches=_visible(request), **filters))
+    page = Paginator(
+        selectors.matches_filtered(matches=_visible(request), **filters), MATCH_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    matches = list(page.object_list)
     for match in matches:
-        match.status_label = MATCH_STATUS_LABELS[MatchStatus(match.status)]  # type: ignore[attr-defined]
+        match.status_label = MATCH_STATUS_LABELS[MatchStatus(match.status)]
     return render(
         request,
         "lifecycle/match_list.html",
         {
             "form": form,
             "matches": matches,
+            "page": page,
             "attention_days": selectors.ATTENTION_AFTER_DAYS,
             "manager": has_role(user, MANAGERS),
         },
