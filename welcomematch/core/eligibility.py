@@ -117,20 +117,18 @@ def _point_pairs_in_range(
     hlat: FloatArray,
     hlon: FloatArray,
     max_km: float,
-    h_tree: cKDTree | None = None,
+    h_tree: cKDTree,
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Pairs of (group point, household point) with ``distance <= max_km``, and the distance.
 
     The distance is computed with exactly the operations of
     :func:`welcomematch.core.geo.haversine_km_array` (per-point terms hoisted), so it is the
-    same floating-point number bit for bit. ``h_tree`` is the household points' tree, if
-    already built.
+    same floating-point number bit for bit. ``h_tree`` is the k-d tree of the household
+    points' unit vectors.
     """
     g_phi, h_phi = np.radians(glat), np.radians(hlat)
     g_cos, h_cos = np.cos(g_phi), np.cos(h_phi)
     radius = chord_for_km(max_km) * (1.0 + _CHORD_PAD_REL) + _CHORD_PAD_ABS
-    if h_tree is None:
-        h_tree = cKDTree(unit_vectors(hlat, hlon))
     g_xyz = unit_vectors(glat, glon)
     parts: list[tuple[IntArray, IntArray, FloatArray]] = []
     two_r = 2 * EARTH_RADIUS_KM
@@ -263,7 +261,7 @@ def _group_block(
     n_lv = side.levels.shape[0]
     gp_lat, gp_lon, g_pt = _point_index(glat, glon)
     n_gp = gp_lat.shape[0]
-    if n_g and n_h:
+    if n_g and side.tree is not None:
         pp, pq, pd = _point_pairs_in_range(
             gp_lat, gp_lon, side.points_lat, side.points_lon, side.max_km, side.tree
         )
@@ -361,7 +359,8 @@ PARALLEL_ABOVE = 50_000_000
 _BLOCKS = 4
 
 
-def _available_cpus() -> int:
+def available_cpus() -> int:
+    """Processors this process may run on."""
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
@@ -386,7 +385,7 @@ def eligibility(round: Round, *, blocks: int | None = None) -> tuple[Candidates,
     glat = np.fromiter((g.lat for g in round.groups), dtype=np.float64, count=n_g)
     glon = np.fromiter((g.lon for g in round.groups), dtype=np.float64, count=n_g)
     if blocks is None:
-        parallel = n_g * n_h >= PARALLEL_ABOVE and _available_cpus() >= 2
+        parallel = n_g * n_h >= PARALLEL_ABOVE and available_cpus() >= 2
         blocks = _BLOCKS if parallel else 1
     blocks = max(1, min(blocks, n_g))
     cuts = [n_g * b // blocks for b in range(blocks + 1)]

@@ -44,7 +44,6 @@ seeded fair coin picks treatment and control in every two-household group.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import deque
 from collections.abc import Callable, Generator
@@ -58,7 +57,7 @@ from ortools.graph.python import min_cost_flow
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching
 
-from welcomematch.core.eligibility import Candidates
+from welcomematch.core.eligibility import Candidates, available_cpus
 from welcomematch.core.errors import Infeasible
 from welcomematch.core.flowworker import FlowWorker, WorkerGone
 from welcomematch.core.lottery import fair_coins, random_labels, rng_for
@@ -212,20 +211,12 @@ def integer_costs(
     ``W = max_pairs * max(distance units) + 1`` exceeds any assignment's total distance units,
     so total cost orders assignments by total preference cost first, then total distance.
     """
-    cost, unit, _ = _integer_costs(preference, distance_km, max_pairs=max_pairs, n_nodes=n_nodes)
-    return cost, unit
-
-
-def _integer_costs(
-    preference: Ints, distance_km: F64, *, max_pairs: int, n_nodes: int
-) -> tuple[I64, float, int]:
-    """:func:`integer_costs`, and the weight ``W`` of one preference unit."""
     if preference.shape[0] == 0:
-        return np.zeros(0, np.int64), 10.0**_FINEST_UNIT_EXP, 1
+        return np.zeros(0, np.int64), 10.0**_FINEST_UNIT_EXP
     unit, weight = _cost_scale(
         int(preference.max()), float(distance_km.max()), max_pairs=max_pairs, n_nodes=n_nodes
     )
-    return _costs(preference, distance_km, unit, weight), unit, weight
+    return _costs(preference, distance_km, unit, weight), unit
 
 
 def _cost_scale(p_max: int, d_max: float, *, max_pairs: int, n_nodes: int) -> tuple[float, int]:
@@ -656,29 +647,6 @@ def _network_steps(
     return _Solved(active[answer.used(request)], unit, pruned, solves)
 
 
-def _solve_network(
-    lg: I32,
-    lh: I32,
-    preference: Ints,
-    distance_km: F64,
-    n_g: int,
-    n_h: int,
-    *,
-    control_arm: bool,
-    prune_above: int,
-) -> _Solved:
-    """:func:`_network_steps` driven to the end in this process."""
-    steps = _network_steps(
-        lg, lh, preference, distance_km, n_g, n_h, control_arm=control_arm, prune_above=prune_above
-    )
-    request = next(steps)
-    while True:
-        try:
-            request = steps.send(_answer(request))
-        except StopIteration as stop:
-            return cast(_Solved, stop.value)
-
-
 def _warm_up(_: object) -> bool:
     """Runs first in a new solver process, so that its imports overlap the caller's work."""
     return True
@@ -774,12 +742,6 @@ class _FlowSolver:
         if self._worker is not None:
             self._worker.close()
             self._worker = None
-
-
-def _available_cpus() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 _Steps = Generator[_FlowRequest, _FlowAnswer, _Solved]
@@ -912,7 +874,7 @@ def solve_optimal(
             np.zeros(0, np.int64), np.zeros(0, bool), 10.0**_FINEST_UNIT_EXP, False, 0, 0, 0
         )
     if solver_process is None:
-        solver_process = m >= SOLVER_PROCESS_ABOVE and _available_cpus() >= 2
+        solver_process = m >= SOLVER_PROCESS_ABOVE and available_cpus() >= 2
     # Started before the components are found, so that the worker is ready when needed.
     solver = _FlowSolver(solver_process)
     rng = rng_for(seed, "optimal/relabel")
