@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, cast
@@ -121,14 +121,25 @@ class OptimalAssignment:
 
     @property
     def solver(self) -> str:
-        detail = (
-            f"distance unit {self.unit_km:g} km, {self.components} component(s)"
-            f" in {self.networks} network(s)"
+        return _solver_text(
+            self.unit_km,
+            self.pruned,
+            self.rounds,
+            self.components,
+            self.networks,
+            self.pruned_networks,
         )
-        if self.pruned:
-            detail += f", {self.pruned_networks} pruned k={PRUNE_K} and certified by reduced costs"
-        detail += f", {self.rounds} solve(s)"
-        return f"{SOLVER_NAME} ({detail})"
+
+
+def _solver_text(
+    unit_km: float, pruned: bool, rounds: int, components: int, networks: int, pruned_networks: int
+) -> str:
+    """The ``summary.solver`` text: the solver and how it reached the answer."""
+    detail = f"distance unit {unit_km:g} km, {components} component(s) in {networks} network(s)"
+    if pruned:
+        detail += f", {pruned_networks} pruned k={PRUNE_K} and certified by reduced costs"
+    detail += f", {rounds} solve(s)"
+    return f"{SOLVER_NAME} ({detail})"
 
 
 #: Candidate arrays at least this long are gathered in two halves on two threads.
@@ -747,46 +758,58 @@ class _FlowSolver:
 _Steps = Generator[_FlowRequest, _FlowAnswer, _Solved]
 
 
-def _run_networks(
-    jobs: list[Callable[[], _Steps]], order: list[int], solver: _FlowSolver
-) -> list[_Solved]:
-    """Drive every network's steps to its answer; ``order`` says which to start first.
+_Job = Callable[[], _Steps]
 
-    With a worker process, up to ``_IN_FLIGHT`` networks are open at once: while the worker
-    solves one network's flow, this process builds or certifies another. Without one, the
+
+def _run_networks(parts: Iterator[list[_Job]], solver: _FlowSolver) -> list[list[_Solved]]:
+    """Drive every network's steps to its answer, part by part.
+
+    ``parts`` yields, lazily, each part's network jobs in the order to start them; a part is
+    only prepared (its eligible pairs found) when this loop asks for it, so that with a
+    worker process the next part is prepared while the worker solves the flows of the
+    previous ones. Up to ``_IN_FLIGHT`` networks are open at once then; without a worker the
     networks run one after the other. Each network's answer depends only on its own steps,
-    so the schedule never changes the result.
+    so the schedule never changes the result. Returns each part's answers in job order.
     """
     limit = _IN_FLIGHT if solver.in_process else 1
-    results: list[_Solved | None] = [None] * len(jobs)
-    waiting: dict[Future[_FlowAnswer], tuple[int, _Steps, _FlowRequest]] = {}
-    ready: deque[tuple[int, _Steps, _FlowAnswer | None]] = deque()
-    queue = deque(order)
-    while queue or waiting or ready:
+    results: list[list[_Solved | None]] = []
+    waiting: dict[Future[_FlowAnswer], tuple[int, int, _Steps, _FlowRequest]] = {}
+    ready: deque[tuple[int, int, _Steps, _FlowAnswer | None]] = deque()
+    queue: deque[tuple[int, int, _Job]] = deque()
+    source: Iterator[list[_Job]] | None = parts
+    while source is not None or queue or waiting or ready:
         if ready:
-            index, steps, answer = ready.popleft()
+            part, index, steps, answer = ready.popleft()
             try:
                 request = next(steps) if answer is None else steps.send(answer)
             except StopIteration as stop:
-                results[index] = cast(_Solved, stop.value)
+                results[part][index] = cast(_Solved, stop.value)
                 continue
             future = solver.submit(request)
             if future.done():
-                ready.appendleft((index, steps, solver.result(future, request)))
+                ready.appendleft((part, index, steps, solver.result(future, request)))
             else:
-                waiting[future] = (index, steps, request)
+                waiting[future] = (part, index, steps, request)
             continue
         if queue and len(waiting) < limit:
-            index = queue.popleft()
-            ready.append((index, jobs[index](), None))
+            part, index, job = queue.popleft()
+            ready.append((part, index, job(), None))
+            continue
+        if source is not None and not queue:
+            jobs = next(source, None)
+            if jobs is None:
+                source = None
+            else:
+                results.append([None] * len(jobs))
+                queue.extend((len(results) - 1, i, job) for i, job in enumerate(jobs))
             continue
         if solver.help():
             continue
         done, _ = wait(list(waiting), return_when=FIRST_COMPLETED)
         for future in done:
-            index, steps, request = waiting.pop(future)
-            ready.append((index, steps, solver.result(future, request)))
-    return [cast(_Solved, r) for r in results]
+            part, index, steps, request = waiting.pop(future)
+            ready.append((part, index, steps, solver.result(future, request)))
+    return [[cast(_Solved, s) for s in part] for part in results]
 
 
 def _weak_components(gi: I32, hj: I32, n_g: int, n_h: int) -> tuple[int, I64]:
@@ -832,55 +855,86 @@ def components(candidates: Candidates, n_g: int, n_h: int) -> tuple[int, I64, I6
         sample |= crossing
 
 
-def solve_optimal(
-    round: Round,
-    candidates: Candidates,
-    preference: npt.NDArray[np.integer[npt.NBitBase]] | I64 | I32,
-    *,
-    seed: int,
-    control_arm: bool,
-    prune_above: int = PRUNE_ABOVE,
-    network_arcs: int = NETWORK_ARCS,
-    solver_process: bool | None = None,
-) -> OptimalAssignment:
-    """Exact lexicographic optimum of the ``optimal`` mechanism (see module docstring).
+@dataclass(frozen=True)
+class RoundPart:
+    """Participants of a round that no eligible pair links to anyone outside them, and their pairs.
 
-    Parameters
-    ----------
-    round
-        The round; only sizes are read (indices of ``candidates`` refer to it).
-    candidates
-        Every eligible pair, sorted by (group, household).
-    preference
-        ``rank_g(h) + rank_h(g)`` per candidate.
-    seed
-        The round's lottery seed.
-    control_arm
-        Whether groups receive up to two households (treatment and control).
-    prune_above
-        Solve a network pruned and certified when it has more candidate arcs than this.
-    network_arcs
-        Consecutive small components are solved together until a network has at least this
-        many arcs (fewer solver calls); a larger component is always a network of its own.
-    solver_process
-        Solve the flows in a worker process (overlapping them with certification here):
-        ``True``/``False`` force it, ``None`` decides by size and processors. The result is
-        the same either way.
+    ``groups`` and ``households`` are ascending indices into the round's groups and
+    households; ``candidates`` index into these two arrays (part-local indices) and are
+    sorted by (group, household); ``preference`` is ``rank_g(h) + rank_h(g)`` per candidate.
+    A whole round is one part (``arange`` indices).
     """
-    n_g, n_h = len(round.groups), len(round.households)
-    m = len(candidates)
-    if m == 0:
-        return OptimalAssignment(
-            np.zeros(0, np.int64), np.zeros(0, bool), 10.0**_FINEST_UNIT_EXP, False, 0, 0, 0
-        )
-    if solver_process is None:
-        solver_process = m >= SOLVER_PROCESS_ABOVE and available_cpus() >= 2
-    # Started before the components are found, so that the worker is ready when needed.
-    solver = _FlowSolver(solver_process)
-    rng = rng_for(seed, "optimal/relabel")
-    label_g = random_labels(rng, n_g)
-    label_h = random_labels(rng, n_h)
 
+    groups: I64
+    households: I64
+    candidates: Candidates
+    preference: Ints
+
+
+@dataclass(frozen=True)
+class PartsAssignment:
+    """The solver's answer for a round solved part by part.
+
+    ``chosen[p]`` are the assigned candidate indices of part ``p`` (ascending) and
+    ``control[p]`` says which of them are control households. The other fields are those of
+    :class:`OptimalAssignment`, summed (or, for ``unit_km``, the coarsest) over all parts.
+    """
+
+    chosen: list[I64]
+    control: list[Bools]
+    unit_km: float
+    pruned: bool
+    rounds: int
+    components: int = 0
+    networks: int = 0
+    pruned_networks: int = 0
+
+    @property
+    def solver(self) -> str:
+        return _solver_text(
+            self.unit_km,
+            self.pruned,
+            self.rounds,
+            self.components,
+            self.networks,
+            self.pruned_networks,
+        )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A part's networks: jobs (largest first), their arc ranges in ``order``, and counts."""
+
+    order: I64
+    bounds: list[tuple[int, int]]
+    jobs: list[_Job]
+    components: int
+
+
+def _local_labels(labels: I64) -> I64:
+    """Ranks ``0..n-1`` of distinct labels (the identity on a permutation of ``0..n-1``)."""
+    ranks = np.empty(labels.shape[0], dtype=np.int64)
+    ranks[np.argsort(labels, kind="stable")] = np.arange(labels.shape[0], dtype=np.int64)
+    return ranks
+
+
+def _plan_part(
+    part: RoundPart,
+    label_g: I64,
+    label_h: I64,
+    *,
+    control_arm: bool,
+    prune_above: int,
+    network_arcs: int,
+) -> _Plan:
+    """Split one part into networks of whole components, in label space (no solving yet).
+
+    ``label_g, label_h`` are the part's participants' lottery labels (ranks ``0..n-1``).
+    """
+    candidates = part.candidates
+    n_g, n_h = part.groups.shape[0], part.households.shape[0]
+    if len(candidates) == 0:
+        return _Plan(np.zeros(0, np.int64), [], [], 0)
     # Components, ordered by their smallest group label (a label-determined order); groups
     # and households are ranked by (component, label), so each component is a contiguous
     # block of ranks and, inside it, ranks follow labels.
@@ -922,7 +976,7 @@ def solve_optimal(
         cuts.append(last)
 
     # Kept in its own (narrow) integer type; each network widens its slice to int64 costs.
-    pref_all = cast(Ints, np.asarray(preference))
+    pref_all = cast(Ints, np.asarray(part.preference))
     rank_g32, rank_h32 = rank_g.astype(np.int32), rank_h.astype(np.int32)
     bounds: list[tuple[int, int, int, int, int, int]] = []
     lo = 0
@@ -938,8 +992,10 @@ def solve_optimal(
             )
         )
         lo = hi
+    # Largest networks first: their chains of solves are the longest.
+    bounds.sort(key=lambda b: (b[0] - b[1], b[0]))
 
-    def job(a0: int, a1: int, g0: int, g1: int, h0: int, h1: int) -> Callable[[], _Steps]:
+    def job(a0: int, a1: int, g0: int, g1: int, h0: int, h1: int) -> _Job:
         def start() -> _Steps:
             arcs = order[a0:a1]
             lg = rank_g32[candidates.group[arcs]]
@@ -959,35 +1015,195 @@ def solve_optimal(
 
         return start
 
-    jobs = [job(*b) for b in bounds]
-    # Largest networks first: their chains of solves are the longest.
-    by_size = sorted(range(len(bounds)), key=lambda i: (bounds[i][0] - bounds[i][1], i))
+    return _Plan(
+        order, [(b[0], b[1]) for b in bounds], [job(*b) for b in bounds], int(with_arcs.shape[0])
+    )
+
+
+def solve_optimal_parts(
+    parts: Sequence[Callable[[], RoundPart]],
+    *,
+    n_groups: int,
+    n_households: int,
+    seed: int,
+    control_arm: bool,
+    prune_above: int = PRUNE_ABOVE,
+    network_arcs: int = NETWORK_ARCS,
+    solver_process: bool | None = None,
+) -> PartsAssignment:
+    """Exact lexicographic optimum of a round given as parts (see module docstring).
+
+    Parameters
+    ----------
+    parts
+        Functions that each return one part (:class:`RoundPart`); together the parts hold
+        every eligible pair of the round, and no participant is in two parts. A part is
+        made only when the solver is ready for it, so that (with a worker process) its
+        eligible pairs are found while earlier parts' flows are solved. The answer depends
+        on how the round is split into parts, never on the order in which they are made.
+    n_groups, n_households
+        Sizes of the round (the lottery relabels all its participants at once).
+    seed
+        The round's lottery seed.
+    control_arm
+        Whether groups receive up to two households (treatment and control).
+    prune_above
+        Solve a network pruned and certified when it has more candidate arcs than this.
+    network_arcs
+        Consecutive small components of a part are solved together until a network has at
+        least this many arcs (fewer solver calls); a larger component is always a network
+        of its own.
+    solver_process
+        Solve the flows in a worker process (overlapping them with the work here): ``True``
+        or ``False`` force it; ``None`` uses one for a round of several parts, or of one part
+        with many pairs, when the machine has a second processor. The result is the same
+        either way.
+    """
+    rng = rng_for(seed, "optimal/relabel")
+    label_g = random_labels(rng, n_groups)
+    label_h = random_labels(rng, n_households)
+    made: list[RoundPart] = []
+    plans: list[_Plan] = []
+    if solver_process is None:
+        if len(parts) == 1:
+            made.append(parts[0]())
+            many = len(made[0].candidates) >= SOLVER_PROCESS_ABOVE
+        else:
+            many = True
+        solver_process = many and available_cpus() >= 2
+    # Started before any part is planned, so that the worker is ready when needed.
+    solver = _FlowSolver(solver_process)
+
+    def planned() -> Iterator[list[_Job]]:
+        for index, make in enumerate(parts):
+            if index == len(made):
+                made.append(make())
+            part = made[index]
+            plan = _plan_part(
+                part,
+                _local_labels(label_g[part.groups]),
+                _local_labels(label_h[part.households]),
+                control_arm=control_arm,
+                prune_above=prune_above,
+                network_arcs=network_arcs,
+            )
+            plans.append(plan)
+            yield plan.jobs
+
     try:
-        solved_all = _run_networks(jobs, by_size, solver)
+        solved = _run_networks(planned(), solver)
     finally:
         solver.close()
-    chosen_parts = [order[b[0] : b[1]][s.chosen] for b, s in zip(bounds, solved_all, strict=True)]
-    units = [s.unit_km for s in solved_all]
-    n_pruned = sum(s.pruned for s in solved_all)
-    solves = sum(s.solves for s in solved_all)
 
-    chosen = np.sort(np.concatenate(chosen_parts))  # candidate indices, sorted by (group, hh)
-    control = np.zeros(chosen.shape[0], dtype=bool)
-    if control_arm and chosen.shape[0]:
-        groups = candidates.group[chosen]
+    chosen = [
+        np.sort(
+            np.concatenate(
+                [
+                    plan.order[a0:a1][s.chosen]
+                    for (a0, a1), s in zip(plan.bounds, answers, strict=True)
+                ]
+                + [np.zeros(0, np.int64)]
+            )
+        ).astype(np.int64)
+        for plan, answers in zip(plans, solved, strict=True)
+    ]
+    control = (
+        _treatment_coins(made, chosen, n_households, seed)
+        if control_arm
+        else [np.zeros(c.shape[0], dtype=bool) for c in chosen]
+    )
+    every = [s for answers in solved for s in answers]
+    return PartsAssignment(
+        chosen,
+        control,
+        max((s.unit_km for s in every), default=10.0**_FINEST_UNIT_EXP),
+        any(s.pruned for s in every),
+        sum(s.solves for s in every),
+        sum(plan.components for plan in plans),
+        sum(len(plan.jobs) for plan in plans),
+        sum(s.pruned for s in every),
+    )
+
+
+def _treatment_coins(
+    parts: list[RoundPart], chosen: list[I64], n_households: int, seed: int
+) -> list[Bools]:
+    """Per part, which chosen pairs are controls: one fair coin per group with two households.
+
+    The coins are drawn in the order of the groups (then households) of the whole round, so
+    they do not depend on how the round was split into parts.
+    """
+    keys = np.concatenate(
+        [
+            part.groups[part.candidates.group[c]] * n_households
+            + part.households[part.candidates.household[c]]
+            for part, c in zip(parts, chosen, strict=True)
+        ]
+        + [np.zeros(0, np.int64)]
+    )
+    order = np.argsort(keys, kind="stable")
+    groups = keys[order] // max(1, n_households)
+    control_sorted = np.zeros(keys.shape[0], dtype=bool)
+    if keys.shape[0]:
         first = np.r_[True, groups[1:] != groups[:-1]]
         doubles = np.flatnonzero(~first) - 1  # position of the first of each pair of two
         coins = fair_coins(rng_for(seed, "optimal/treatment-coin"), doubles.shape[0])
-        control[doubles[coins]] = True
-        control[doubles[~coins] + 1] = True
-    n_components = int(with_arcs.shape[0])
+        control_sorted[doubles[coins]] = True
+        control_sorted[doubles[~coins] + 1] = True
+    control = np.empty(keys.shape[0], dtype=bool)
+    control[order] = control_sorted
+    offsets = np.cumsum([0] + [c.shape[0] for c in chosen])
+    return [control[offsets[p] : offsets[p + 1]] for p in range(len(chosen))]
+
+
+def solve_optimal(
+    round: Round,
+    candidates: Candidates,
+    preference: npt.NDArray[np.integer[npt.NBitBase]] | I64 | I32,
+    *,
+    seed: int,
+    control_arm: bool,
+    prune_above: int = PRUNE_ABOVE,
+    network_arcs: int = NETWORK_ARCS,
+    solver_process: bool | None = None,
+) -> OptimalAssignment:
+    """Exact lexicographic optimum of the ``optimal`` mechanism (see module docstring).
+
+    The whole round as one part (:func:`solve_optimal_parts`, whose parameters these are).
+
+    Parameters
+    ----------
+    round
+        The round; only sizes are read (indices of ``candidates`` refer to it).
+    candidates
+        Every eligible pair, sorted by (group, household).
+    preference
+        ``rank_g(h) + rank_h(g)`` per candidate.
+    """
+    n_g, n_h = len(round.groups), len(round.households)
+    whole = RoundPart(
+        np.arange(n_g, dtype=np.int64),
+        np.arange(n_h, dtype=np.int64),
+        candidates,
+        cast(Ints, np.asarray(preference)),
+    )
+    answer = solve_optimal_parts(
+        [lambda: whole],
+        n_groups=n_g,
+        n_households=n_h,
+        seed=seed,
+        control_arm=control_arm,
+        prune_above=prune_above,
+        network_arcs=network_arcs,
+        solver_process=solver_process,
+    )
     return OptimalAssignment(
-        chosen.astype(np.int64),
-        control,
-        max(units),
-        n_pruned > 0,
-        solves,
-        n_components,
-        len(cuts),
-        n_pruned,
+        answer.chosen[0],
+        answer.control[0],
+        answer.unit_km,
+        answer.pruned,
+        answer.rounds,
+        answer.components,
+        answer.networks,
+        answer.pruned_networks,
     )
