@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from welcomematch.core.errors import InvalidInput
@@ -425,6 +427,137 @@ def eligibility(round: Round, *, blocks: int | None = None) -> tuple[Candidates,
         np.sum([p.household_eligible for p in parts], axis=0),
     )
     return candidates, counts
+
+
+#: Rounds with at least this many groups times households are split into parts
+#: (:func:`round_parts`); smaller rounds are one part.
+PARTS_ABOVE = 50_000_000
+#: Neighbouring clusters are gathered into parts of at least this many groups times
+#: households (fewer, larger parts: less overhead per part).
+PART_COMBINATIONS = 2_000_000
+#: Group points whose pairs in range are found at once when splitting a round into parts.
+_PART_POINT_BLOCK = 2048
+
+
+def _point_clusters(
+    g_xyz: FloatArray, h_tree: cKDTree, n_hp: int, radius: float
+) -> tuple[int, CountArray]:
+    """Clusters of points linked by group–household point pairs within the chord ``radius``.
+
+    Nodes are the group points, then the household points. Pairs are found for blocks of
+    group points; after each block, every node is relabelled by its component so far, so
+    only one block's pairs are ever held.
+    """
+    n_gp = g_xyz.shape[0]
+    label = np.arange(n_gp + n_hp, dtype=np.int64)
+    for start in range(0, n_gp, _PART_POINT_BLOCK):
+        stop = min(n_gp, start + _PART_POINT_BLOCK)
+        found = cKDTree(g_xyz[start:stop]).sparse_distance_matrix(
+            h_tree, radius, output_type="ndarray"
+        )
+        tails = label[found["i"] + start]
+        heads = label[found["j"] + n_gp]
+        del found
+        graph = csr_matrix(
+            (np.ones(tails.shape[0], dtype=np.int8), (tails, heads)),
+            shape=(n_gp + n_hp, n_gp + n_hp),
+        )
+        _, merged = connected_components(graph, directed=False)
+        label = np.asarray(merged, dtype=np.int64)[label]
+    _, dense = np.unique(label, return_inverse=True)
+    return int(dense.max(initial=-1)) + 1, dense.reshape(-1).astype(np.int64)
+
+
+def round_parts(round: Round) -> list[tuple[CountArray, CountArray]]:
+    """Split a round into parts that no pair within range crosses.
+
+    Each part is ``(group indices, household indices)``, both ascending. A cluster is a
+    connected set of points (postcode points, say) linked by a group point and a household
+    point within range; the points are found with the k-d tree and the padded chord radius
+    of :func:`eligibility`, a superset of the pairs in range, so every partner in range of a
+    participant is in its cluster. Clusters, in the order of their first group, are gathered into parts of
+    at least :data:`PART_COMBINATIONS` groups times households; a cluster without groups or
+    without households is in no part (nobody in it has a partner in range). The parts are
+    returned largest first. Rounds below :data:`PARTS_ABOVE` groups times households are one
+    part holding everyone.
+
+    The split depends only on the round, so a round solved part by part always gets the
+    same answer.
+    """
+    n_g, n_h = len(round.groups), len(round.households)
+    whole = [(np.arange(n_g, dtype=np.int64), np.arange(n_h, dtype=np.int64))]
+    if n_g * n_h < PARTS_ABOVE:
+        return whole
+    glat = np.fromiter((g.lat for g in round.groups), np.float64, n_g)
+    glon = np.fromiter((g.lon for g in round.groups), np.float64, n_g)
+    hlat = np.fromiter((h.lat for h in round.households), np.float64, n_h)
+    hlon = np.fromiter((h.lon for h in round.households), np.float64, n_h)
+    gp_lat, gp_lon, g_pt = _point_index(glat, glon)
+    hp_lat, hp_lon, h_pt = _point_index(hlat, hlon)
+    radius = chord_for_km(round.parameters.max_distance_km)
+    radius = radius * (1.0 + _CHORD_PAD_REL) + _CHORD_PAD_ABS
+    n_gp, n_hp = gp_lat.shape[0], hp_lat.shape[0]
+    n_clusters, point_cluster = _point_clusters(
+        unit_vectors(gp_lat, gp_lon), cKDTree(unit_vectors(hp_lat, hp_lon)), n_hp, radius
+    )
+    cluster = np.concatenate([point_cluster[:n_gp][g_pt], point_cluster[n_gp:][h_pt]])
+    g_cluster, h_cluster = cluster[:n_g], cluster[n_g:]
+    g_count = np.bincount(g_cluster, minlength=n_clusters)
+    h_count = np.bincount(h_cluster, minlength=n_clusters)
+    # Clusters in the order of their first group; those with both sides only.
+    first_group = np.full(n_clusters, n_g, dtype=np.int64)
+    np.minimum.at(first_group, g_cluster, np.arange(n_g, dtype=np.int64))
+    useful = np.flatnonzero((g_count > 0) & (h_count > 0))
+    useful = useful[np.argsort(first_group[useful], kind="stable")]
+    part_of = np.full(n_clusters, -1, dtype=np.int64)
+    sizes: list[int] = []
+    size = 0
+    for c in useful.tolist():
+        if not sizes or size >= PART_COMBINATIONS:
+            sizes.append(0)
+            size = 0
+        part_of[c] = len(sizes) - 1
+        size += int(g_count[c]) * int(h_count[c])
+        sizes[-1] = size
+    if len(sizes) <= 1 and useful.shape[0] == n_clusters:
+        return whole
+    g_part, h_part = part_of[g_cluster], part_of[h_cluster]
+    g_order = np.argsort(g_part, kind="stable")
+    h_order = np.argsort(h_part, kind="stable")
+    g_bounds = np.searchsorted(g_part[g_order], np.arange(len(sizes) + 1))
+    h_bounds = np.searchsorted(h_part[h_order], np.arange(len(sizes) + 1))
+    parts = [
+        (
+            g_order[g_bounds[p] : g_bounds[p + 1]].astype(np.int64),
+            h_order[h_bounds[p] : h_bounds[p + 1]].astype(np.int64),
+        )
+        for p in range(len(sizes))
+    ]
+    largest_first = sorted(range(len(parts)), key=lambda p: (-sizes[p], p))
+    return [parts[p] for p in largest_first]
+
+
+def sub_round(round: Round, groups: CountArray, households: CountArray) -> Round:
+    """The round restricted to some groups and households (indices, ascending).
+
+    ``exclude`` entries naming someone outside are dropped: the pair is not in the
+    sub-round. Used for the parts of :func:`round_parts`, which no eligible pair crosses.
+    """
+    if groups.shape[0] == len(round.groups) and households.shape[0] == len(round.households):
+        return round
+    gs = [round.groups[i] for i in groups.tolist()]
+    hs = [round.households[j] for j in households.tolist()]
+    g_ids = {g.id for g in gs}
+    h_ids = {h.id for h in hs}
+    gs = [
+        replace(g, exclude=frozenset(x for x in g.exclude if x in h_ids)) if g.exclude else g
+        for g in gs
+    ]
+    hs = [
+        replace(h, exclude=frozenset(x for x in h.exclude if x in g_ids)) if h.exclude else h
+        for h in hs
+    ]
+    return Round(round.parameters, tuple(gs), tuple(hs))
 
 
 def eligible_candidates(round: Round) -> Candidates:

@@ -20,13 +20,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 import welcomematch
-from welcomematch.core.eligibility import Candidates, ReachCounts, eligibility
+from welcomematch.core.eligibility import (
+    Candidates,
+    ReachCounts,
+    eligibility,
+    round_parts,
+    sub_round,
+)
 from welcomematch.core.errors import Infeasible, InvalidInput
 from welcomematch.core.model import (
     Group,
@@ -40,10 +47,10 @@ from welcomematch.core.model import (
     Unmatched,
     UnmatchedReason,
 )
-from welcomematch.core.optimal import pair_ranks, solve_optimal
+from welcomematch.core.optimal import PartAnswer, pair_ranks, solve_parts
 
 #: Bumped whenever the engine can return a different result for the same round and seed.
-ENGINE_VERSION = 4
+ENGINE_VERSION = 5
 
 STABLE_SOLVER_NAME = "deferred-acceptance (groups propose)"
 
@@ -204,22 +211,31 @@ def _stable_pairs(round: Round, candidates: Candidates) -> npt.NDArray[np.int64]
     return np.sort(pos)
 
 
-def _pairs(
-    round: Round,
-    candidates: Candidates,
-    chosen: npt.NDArray[np.int64],
-    group_rank: npt.NDArray[np.signedinteger[Any]],
-    household_rank: npt.NDArray[np.signedinteger[Any]],
-) -> tuple[Pair, ...]:
+@dataclass(frozen=True)
+class _Assigned:
+    """Assigned pairs as arrays, in (group, household) index order, and their counts."""
+
+    group: npt.NDArray[np.int64]
+    household: npt.NDArray[np.int64]
+    distance_km: npt.NDArray[np.float64]
+    group_rank: npt.NDArray[np.int64]
+    household_rank: npt.NDArray[np.int64]
+    control: npt.NDArray[np.bool_]
+    counts: ReachCounts
+    eligible_pairs: int
+
+
+def _pairs(round: Round, assigned: _Assigned, which: npt.NDArray[np.bool_]) -> tuple[Pair, ...]:
     return tuple(
-        Pair(
-            round.groups[candidates.group[k]].id,
-            round.households[candidates.household[k]].id,
-            float(candidates.distance_km[k]),
-            int(group_rank[k]),
-            int(household_rank[k]),
+        Pair(round.groups[g].id, round.households[h].id, d, rg, rh)
+        for g, h, d, rg, rh in zip(
+            assigned.group[which].tolist(),
+            assigned.household[which].tolist(),
+            assigned.distance_km[which].tolist(),
+            assigned.group_rank[which].tolist(),
+            assigned.household_rank[which].tolist(),
+            strict=True,
         )
-        for k in chosen.tolist()
     )
 
 
@@ -243,43 +259,94 @@ def run_round(round: Round, *, validated: bool = False) -> Result:
         validate_round(round)
     canon = canonical_round(round)
     params: Parameters = canon.parameters
-    candidates, counts = eligibility(canon)
-    group_rank, household_rank = pair_ranks(canon, candidates)
     if params.mechanism == Mechanism.OPTIMAL:
-        assignment = solve_optimal(
-            canon,
-            candidates,
-            group_rank + household_rank,
-            seed=params.seed,
-            control_arm=params.control_arm,
-        )
-        chosen, control, solver = assignment.pairs, assignment.control, assignment.solver
+        assigned, solver = _run_optimal(canon)
     else:
+        candidates, counts = eligibility(canon)
+        group_rank, household_rank = pair_ranks(canon, candidates)
         chosen = _stable_pairs(canon, candidates)
-        control = np.zeros(chosen.shape[0], dtype=bool)
+        assigned = _Assigned(
+            candidates.group[chosen].astype(np.int64),
+            candidates.household[chosen].astype(np.int64),
+            candidates.distance_km[chosen],
+            group_rank[chosen].astype(np.int64),
+            household_rank[chosen].astype(np.int64),
+            np.zeros(chosen.shape[0], dtype=bool),
+            counts,
+            len(candidates),
+        )
         solver = STABLE_SOLVER_NAME
-    return _result(canon, candidates, counts, chosen, control, group_rank, household_rank, solver)
+    return _result(canon, assigned, solver)
 
 
-def _result(
+def _run_optimal(canon: Round) -> tuple[_Assigned, str]:
+    """The ``optimal`` mechanism, part by part (:func:`round_parts`).
+
+    Parts are found, paired and solved on their own (shared between two processes when the
+    machine has two), and gathered here.
+    """
+    params = canon.parameters
+    splits = round_parts(canon)
+    answer = solve_parts(
+        [(sub_round(canon, g, h), g, h) for g, h in splits],
+        n_groups=len(canon.groups),
+        n_households=len(canon.households),
+        seed=params.seed,
+        control_arm=params.control_arm,
+    )
+    return _assigned(canon, splits, answer.parts, answer.control), answer.solver
+
+
+def _assigned(
     canon: Round,
-    candidates: Candidates,
-    counts: ReachCounts,
-    chosen: npt.NDArray[np.int64],
-    control: npt.NDArray[np.bool_],
-    group_rank: npt.NDArray[np.signedinteger[Any]],
-    household_rank: npt.NDArray[np.signedinteger[Any]],
-    solver: str,
-) -> Result:
+    splits: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]],
+    parts: list[PartAnswer],
+    control: list[npt.NDArray[np.bool_]],
+) -> _Assigned:
+    """Gather the parts' assigned pairs and reach counts into arrays of the whole round."""
     n_g, n_h = len(canon.groups), len(canon.households)
-    treated = chosen[~control]
-    controlled = chosen[control]
+    totals_g = [np.zeros(n_g, dtype=np.int64) for _ in range(3)]
+    totals_h = [np.zeros(n_h, dtype=np.int64) for _ in range(3)]
+    for (groups, households), part in zip(splits, parts, strict=True):
+        c = part.counts
+        for total, values in zip(
+            totals_g, (c.group_in_range, c.group_capacity_ok, c.group_eligible), strict=True
+        ):
+            total[groups] = values
+        for total, values in zip(
+            totals_h,
+            (c.household_in_range, c.household_capacity_ok, c.household_eligible),
+            strict=True,
+        ):
+            total[households] = values
+
+    def gather(column: list[Any], dtype: Any) -> Any:
+        return np.concatenate([*column, np.zeros(0, dtype=dtype)])
+
+    g = gather([s[0][p.group] for s, p in zip(splits, parts, strict=True)], np.int64)
+    h = gather([s[1][p.household] for s, p in zip(splits, parts, strict=True)], np.int64)
+    order = np.lexsort((h, g))
+    return _Assigned(
+        g[order],
+        h[order],
+        gather([p.distance_km for p in parts], np.float64)[order],
+        gather([p.group_rank for p in parts], np.int64)[order],
+        gather([p.household_rank for p in parts], np.int64)[order],
+        gather(control, np.bool_)[order],
+        ReachCounts(*totals_g, *totals_h),
+        sum(p.eligible_pairs for p in parts),
+    )
+
+
+def _result(canon: Round, assigned: _Assigned, solver: str) -> Result:
+    n_g, n_h = len(canon.groups), len(canon.households)
+    counts = assigned.counts
     group_matched = np.zeros(n_g, dtype=bool)
-    group_matched[candidates.group[treated]] = True
+    group_matched[assigned.group[~assigned.control]] = True
     household_assigned = np.zeros(n_h, dtype=bool)
-    household_assigned[candidates.household[chosen]] = True
-    matches = _pairs(canon, candidates, treated, group_rank, household_rank)
-    controls = _pairs(canon, candidates, controlled, group_rank, household_rank)
+    household_assigned[assigned.household] = True
+    matches = _pairs(canon, assigned, ~assigned.control)
+    controls = _pairs(canon, assigned, assigned.control)
     unmatched_groups = _unmatched(
         [g.id for g in canon.groups],
         group_matched,
@@ -297,11 +364,11 @@ def _result(
     summary = Summary(
         groups=n_g,
         households=n_h,
-        eligible_pairs=len(candidates),
+        eligible_pairs=assigned.eligible_pairs,
         matched=len(matches),
         controls=len(controls),
-        preference_cost=int((group_rank[chosen] + household_rank[chosen]).sum()),
-        total_distance_km=math.fsum(candidates.distance_km[chosen].tolist()),
+        preference_cost=int((assigned.group_rank + assigned.household_rank).sum()),
+        total_distance_km=math.fsum(assigned.distance_km.tolist()),
         solver=solver,
         version=engine_version(),
     )

@@ -57,7 +57,7 @@ from ortools.graph.python import min_cost_flow
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching
 
-from welcomematch.core.eligibility import Candidates, available_cpus
+from welcomematch.core.eligibility import Candidates, ReachCounts, available_cpus, eligibility
 from welcomematch.core.errors import Infeasible
 from welcomematch.core.flowworker import FlowWorker, WorkerGone
 from welcomematch.core.lottery import fair_coins, random_labels, rng_for
@@ -856,52 +856,6 @@ def components(candidates: Candidates, n_g: int, n_h: int) -> tuple[int, I64, I6
 
 
 @dataclass(frozen=True)
-class RoundPart:
-    """Participants of a round that no eligible pair links to anyone outside them, and their pairs.
-
-    ``groups`` and ``households`` are ascending indices into the round's groups and
-    households; ``candidates`` index into these two arrays (part-local indices) and are
-    sorted by (group, household); ``preference`` is ``rank_g(h) + rank_h(g)`` per candidate.
-    A whole round is one part (``arange`` indices).
-    """
-
-    groups: I64
-    households: I64
-    candidates: Candidates
-    preference: Ints
-
-
-@dataclass(frozen=True)
-class PartsAssignment:
-    """The solver's answer for a round solved part by part.
-
-    ``chosen[p]`` are the assigned candidate indices of part ``p`` (ascending) and
-    ``control[p]`` says which of them are control households. The other fields are those of
-    :class:`OptimalAssignment`, summed (or, for ``unit_km``, the coarsest) over all parts.
-    """
-
-    chosen: list[I64]
-    control: list[Bools]
-    unit_km: float
-    pruned: bool
-    rounds: int
-    components: int = 0
-    networks: int = 0
-    pruned_networks: int = 0
-
-    @property
-    def solver(self) -> str:
-        return _solver_text(
-            self.unit_km,
-            self.pruned,
-            self.rounds,
-            self.components,
-            self.networks,
-            self.pruned_networks,
-        )
-
-
-@dataclass(frozen=True)
 class _Plan:
     """A part's networks: jobs (largest first), their arc ranges in ``order``, and counts."""
 
@@ -918,8 +872,9 @@ def _local_labels(labels: I64) -> I64:
     return ranks
 
 
-def _plan_part(
-    part: RoundPart,
+def _plan(
+    candidates: Candidates,
+    preference: Ints,
     label_g: I64,
     label_h: I64,
     *,
@@ -927,12 +882,12 @@ def _plan_part(
     prune_above: int,
     network_arcs: int,
 ) -> _Plan:
-    """Split one part into networks of whole components, in label space (no solving yet).
+    """Split the pairs into networks of whole components, in label space (no solving yet).
 
-    ``label_g, label_h`` are the part's participants' lottery labels (ranks ``0..n-1``).
+    ``label_g, label_h`` are the lottery labels (ranks ``0..n-1``) of the groups and
+    households that ``candidates`` index.
     """
-    candidates = part.candidates
-    n_g, n_h = part.groups.shape[0], part.households.shape[0]
+    n_g, n_h = label_g.shape[0], label_h.shape[0]
     if len(candidates) == 0:
         return _Plan(np.zeros(0, np.int64), [], [], 0)
     # Components, ordered by their smallest group label (a label-determined order); groups
@@ -976,7 +931,7 @@ def _plan_part(
         cuts.append(last)
 
     # Kept in its own (narrow) integer type; each network widens its slice to int64 costs.
-    pref_all = cast(Ints, np.asarray(part.preference))
+    pref_all = cast(Ints, np.asarray(preference))
     rank_g32, rank_h32 = rank_g.astype(np.int32), rank_h.astype(np.int32)
     bounds: list[tuple[int, int, int, int, int, int]] = []
     lo = 0
@@ -1020,8 +975,191 @@ def _plan_part(
     )
 
 
-def solve_optimal_parts(
-    parts: Sequence[Callable[[], RoundPart]],
+@dataclass(frozen=True)
+class _Networks:
+    """The chosen pairs of :func:`_solve_networks` and how they were reached."""
+
+    chosen: I64  # candidate indices, ascending
+    unit_km: float
+    pruned: bool
+    rounds: int
+    components: int
+    networks: int
+    pruned_networks: int
+
+
+def _solve_networks(
+    candidates: Candidates,
+    preference: Ints,
+    label_g: I64,
+    label_h: I64,
+    *,
+    control_arm: bool,
+    prune_above: int,
+    network_arcs: int,
+    solver_process: bool,
+) -> _Networks:
+    """Exact optimum over ``candidates``: every component's network solved and certified.
+
+    The answer depends only on the pairs and the labels, never on where the flows are
+    solved (``solver_process``: a worker process beside this one, or here).
+    """
+    solver = _FlowSolver(solver_process)
+    try:
+        plan = _plan(
+            candidates,
+            preference,
+            label_g,
+            label_h,
+            control_arm=control_arm,
+            prune_above=prune_above,
+            network_arcs=network_arcs,
+        )
+        answers = _run_networks(iter([plan.jobs]), solver)[0]
+    finally:
+        solver.close()
+    chosen = np.sort(
+        np.concatenate(
+            [plan.order[a0:a1][s.chosen] for (a0, a1), s in zip(plan.bounds, answers, strict=True)]
+            + [np.zeros(0, np.int64)]
+        )
+    ).astype(np.int64)
+    return _Networks(
+        chosen,
+        max((s.unit_km for s in answers), default=10.0**_FINEST_UNIT_EXP),
+        any(s.pruned for s in answers),
+        sum(s.solves for s in answers),
+        plan.components,
+        len(plan.jobs),
+        sum(s.pruned for s in answers),
+    )
+
+
+@dataclass(frozen=True)
+class PartAnswer:
+    """The assigned pairs of one part of a round (:func:`solve_parts`), and its counts.
+
+    ``group``/``household`` are indices into the part's groups and households, sorted by
+    (group, household); distance and ranks belong to the same pairs. ``counts`` are the
+    part's reach counts, ``eligible_pairs`` its number of eligible pairs; ``networks`` says
+    how the solver reached the answer.
+    """
+
+    group: I64
+    household: I64
+    distance_km: F64
+    group_rank: I64
+    household_rank: I64
+    counts: ReachCounts
+    eligible_pairs: int
+    networks: _Networks
+
+
+@dataclass(frozen=True)
+class _PartTask:
+    """Everything needed to solve one part, anywhere: it pickles to a worker process."""
+
+    round: Round
+    label_g: I64
+    label_h: I64
+    prune_above: int
+    network_arcs: int
+    solver_process: bool | None
+
+
+def _solve_part(task: _PartTask) -> PartAnswer:
+    """Eligible pairs, ranks and the exact optimum of one part (here or in a worker)."""
+    part = task.round
+    candidates, counts = eligibility(part)
+    group_rank, household_rank = pair_ranks(part, candidates)
+    solver_process = task.solver_process
+    if solver_process is None:
+        solver_process = len(candidates) >= SOLVER_PROCESS_ABOVE and available_cpus() >= 2
+    found = _solve_networks(
+        candidates,
+        group_rank + household_rank,
+        task.label_g,
+        task.label_h,
+        control_arm=part.parameters.control_arm,
+        prune_above=task.prune_above,
+        network_arcs=task.network_arcs,
+        solver_process=solver_process,
+    )
+    chosen = found.chosen
+    return PartAnswer(
+        candidates.group[chosen].astype(np.int64),
+        candidates.household[chosen].astype(np.int64),
+        candidates.distance_km[chosen],
+        group_rank[chosen].astype(np.int64),
+        household_rank[chosen].astype(np.int64),
+        counts,
+        len(candidates),
+        found,
+    )
+
+
+@dataclass(frozen=True)
+class PartsAssignment:
+    """The solver's answer for a round solved part by part (:func:`solve_parts`).
+
+    ``parts[p]`` answers part ``p``; ``control[p]`` says which of its pairs are control
+    households. The other fields are those of :class:`OptimalAssignment`, summed (or, for
+    ``unit_km``, the coarsest) over all parts.
+    """
+
+    parts: list[PartAnswer]
+    control: list[Bools]
+    unit_km: float
+    pruned: bool
+    rounds: int
+    components: int
+    networks: int
+    pruned_networks: int
+
+    @property
+    def solver(self) -> str:
+        return _solver_text(
+            self.unit_km,
+            self.pruned,
+            self.rounds,
+            self.components,
+            self.networks,
+            self.pruned_networks,
+        )
+
+
+class _PartQueue:
+    """Parts handed out in order to whoever is free: this process or the worker process."""
+
+    def __init__(self, tasks: list[_PartTask]) -> None:
+        self._tasks = tasks
+        self._next = 0
+        self._lock = threading.Lock()
+        self.answers: list[PartAnswer | None] = [None] * len(tasks)
+
+    def take(self) -> int | None:
+        with self._lock:
+            if self._next == len(self._tasks):
+                return None
+            self._next += 1
+            return self._next - 1
+
+    def task(self, index: int) -> _PartTask:
+        return self._tasks[index]
+
+
+def _feed_worker(queue: _PartQueue, worker: FlowWorker, failed: list[int]) -> None:
+    """Give the worker process parts until none is left; a part it cannot finish is noted."""
+    while (index := queue.take()) is not None:
+        try:
+            queue.answers[index] = cast(PartAnswer, worker.call(_solve_part, queue.task(index)))
+        except WorkerGone:
+            failed.append(index)
+            return
+
+
+def solve_parts(
+    parts: Sequence[tuple[Round, I64, I64]],
     *,
     n_groups: int,
     n_households: int,
@@ -1036,111 +1174,105 @@ def solve_optimal_parts(
     Parameters
     ----------
     parts
-        Functions that each return one part (:class:`RoundPart`); together the parts hold
-        every eligible pair of the round, and no participant is in two parts. A part is
-        made only when the solver is ready for it, so that (with a worker process) its
-        eligible pairs are found while earlier parts' flows are solved. The answer depends
-        on how the round is split into parts, never on the order in which they are made.
+        ``(sub-round, group indices, household indices)`` per part, largest first: together
+        the parts hold every eligible pair of the round, no participant is in two parts and
+        no eligible pair crosses two (:func:`welcomematch.core.eligibility.round_parts`).
+        Each part's pairs are found and solved on its own, so a part's answer depends only
+        on the part, never on which process solved it.
     n_groups, n_households
         Sizes of the round (the lottery relabels all its participants at once).
     seed
         The round's lottery seed.
     control_arm
         Whether groups receive up to two households (treatment and control).
-    prune_above
-        Solve a network pruned and certified when it has more candidate arcs than this.
-    network_arcs
-        Consecutive small components of a part are solved together until a network has at
-        least this many arcs (fewer solver calls); a larger component is always a network
-        of its own.
+    prune_above, network_arcs
+        As for :func:`solve_optimal`.
     solver_process
-        Solve the flows in a worker process (overlapping them with the work here): ``True``
-        or ``False`` force it; ``None`` uses one for a round of several parts, or of one part
-        with many pairs, when the machine has a second processor. The result is the same
-        either way.
+        Use a worker process: ``True``/``False`` force it; ``None`` uses one when the
+        machine has a second processor and the round has several parts (they are then
+        shared between the two processes), or one part with many pairs (its flows are then
+        solved there). The result is the same either way.
     """
     rng = rng_for(seed, "optimal/relabel")
     label_g = random_labels(rng, n_groups)
     label_h = random_labels(rng, n_households)
-    made: list[RoundPart] = []
-    plans: list[_Plan] = []
-    if solver_process is None:
-        if len(parts) == 1:
-            made.append(parts[0]())
-            many = len(made[0].candidates) >= SOLVER_PROCESS_ABOVE
-        else:
-            many = True
-        solver_process = many and available_cpus() >= 2
-    # Started before any part is planned, so that the worker is ready when needed.
-    solver = _FlowSolver(solver_process)
-
-    def planned() -> Iterator[list[_Job]]:
-        for index, make in enumerate(parts):
-            if index == len(made):
-                made.append(make())
-            part = made[index]
-            plan = _plan_part(
-                part,
-                _local_labels(label_g[part.groups]),
-                _local_labels(label_h[part.households]),
-                control_arm=control_arm,
-                prune_above=prune_above,
-                network_arcs=network_arcs,
-            )
-            plans.append(plan)
-            yield plan.jobs
-
-    try:
-        solved = _run_networks(planned(), solver)
-    finally:
-        solver.close()
-
-    chosen = [
-        np.sort(
-            np.concatenate(
-                [
-                    plan.order[a0:a1][s.chosen]
-                    for (a0, a1), s in zip(plan.bounds, answers, strict=True)
-                ]
-                + [np.zeros(0, np.int64)]
-            )
-        ).astype(np.int64)
-        for plan, answers in zip(plans, solved, strict=True)
+    several = len(parts) > 1
+    share = several and (solver_process if solver_process is not None else available_cpus() >= 2)
+    tasks = [
+        _PartTask(
+            sub,
+            _local_labels(label_g[groups]),
+            _local_labels(label_h[households]),
+            prune_above,
+            network_arcs,
+            False if several else solver_process,
+        )
+        for sub, groups, households in parts
     ]
-    control = (
-        _treatment_coins(made, chosen, n_households, seed)
-        if control_arm
-        else [np.zeros(c.shape[0], dtype=bool) for c in chosen]
-    )
-    every = [s for answers in solved for s in answers]
+    queue = _PartQueue(tasks)
+    failed: list[int] = []
+    feeder: threading.Thread | None = None
+    worker: FlowWorker | None = None
+    if share:
+        try:
+            worker = FlowWorker()
+        except WorkerGone:
+            worker = None
+        if worker is not None:
+            feeder = threading.Thread(
+                target=_feed_worker, args=(queue, worker, failed), name="parts", daemon=True
+            )
+            feeder.start()
+    try:
+        while (index := queue.take()) is not None:
+            queue.answers[index] = _solve_part(tasks[index])
+    finally:
+        if feeder is not None:
+            feeder.join()
+        if worker is not None:
+            worker.close()
+    for index in failed:  # the worker process died: solved here, with the same answer
+        queue.answers[index] = _solve_part(tasks[index])
+    answers = [cast(PartAnswer, a) for a in queue.answers]
+    control = [np.zeros(a.group.shape[0], dtype=bool) for a in answers]
+    if control_arm:
+        control = _treatment_coins(parts, answers, n_households, seed)
+    found = [a.networks for a in answers]
     return PartsAssignment(
-        chosen,
+        answers,
         control,
-        max((s.unit_km for s in every), default=10.0**_FINEST_UNIT_EXP),
-        any(s.pruned for s in every),
-        sum(s.solves for s in every),
-        sum(plan.components for plan in plans),
-        sum(len(plan.jobs) for plan in plans),
-        sum(s.pruned for s in every),
+        max((f.unit_km for f in found if f.networks), default=10.0**_FINEST_UNIT_EXP),
+        any(f.pruned for f in found),
+        sum(f.rounds for f in found),
+        sum(f.components for f in found),
+        sum(f.networks for f in found),
+        sum(f.pruned_networks for f in found),
     )
 
 
 def _treatment_coins(
-    parts: list[RoundPart], chosen: list[I64], n_households: int, seed: int
+    parts: Sequence[tuple[Round, I64, I64]],
+    answers: list[PartAnswer],
+    n_households: int,
+    seed: int,
 ) -> list[Bools]:
-    """Per part, which chosen pairs are controls: one fair coin per group with two households.
+    """Per part, which assigned pairs are controls: one fair coin per group with two.
 
     The coins are drawn in the order of the groups (then households) of the whole round, so
     they do not depend on how the round was split into parts.
     """
     keys = np.concatenate(
         [
-            part.groups[part.candidates.group[c]] * n_households
-            + part.households[part.candidates.household[c]]
-            for part, c in zip(parts, chosen, strict=True)
+            groups[a.group] * n_households + households[a.household]
+            for (_, groups, households), a in zip(parts, answers, strict=True)
         ]
         + [np.zeros(0, np.int64)]
     )
+    return _split(_coins(keys, n_households, seed), [a.group.shape[0] for a in answers])
+
+
+def _coins(keys: I64, n_households: int, seed: int) -> Bools:
+    """Control flags of pairs with keys ``group * n_households + household`` (any order)."""
     order = np.argsort(keys, kind="stable")
     groups = keys[order] // max(1, n_households)
     control_sorted = np.zeros(keys.shape[0], dtype=bool)
@@ -1152,8 +1284,12 @@ def _treatment_coins(
         control_sorted[doubles[~coins] + 1] = True
     control = np.empty(keys.shape[0], dtype=bool)
     control[order] = control_sorted
-    offsets = np.cumsum([0] + [c.shape[0] for c in chosen])
-    return [control[offsets[p] : offsets[p + 1]] for p in range(len(chosen))]
+    return control
+
+
+def _split(values: Bools, sizes: list[int]) -> list[Bools]:
+    offsets = np.cumsum([0, *sizes])
+    return [values[offsets[p] : offsets[p + 1]] for p in range(len(sizes))]
 
 
 def solve_optimal(
@@ -1169,7 +1305,7 @@ def solve_optimal(
 ) -> OptimalAssignment:
     """Exact lexicographic optimum of the ``optimal`` mechanism (see module docstring).
 
-    The whole round as one part (:func:`solve_optimal_parts`, whose parameters these are).
+    The whole round as one part (:func:`solve_parts` gives the same answer for it).
 
     Parameters
     ----------
@@ -1179,31 +1315,48 @@ def solve_optimal(
         Every eligible pair, sorted by (group, household).
     preference
         ``rank_g(h) + rank_h(g)`` per candidate.
+    seed
+        The round's lottery seed.
+    control_arm
+        Whether groups receive up to two households (treatment and control).
+    prune_above
+        Solve a network pruned and certified when it has more candidate arcs than this.
+    network_arcs
+        Consecutive small components are solved together until a network has at least this
+        many arcs (fewer solver calls); a larger component is always a network of its own.
+    solver_process
+        Solve the flows in a worker process (overlapping them with certification here):
+        ``True``/``False`` force it, ``None`` decides by size and processors. The result is
+        the same either way.
     """
     n_g, n_h = len(round.groups), len(round.households)
-    whole = RoundPart(
-        np.arange(n_g, dtype=np.int64),
-        np.arange(n_h, dtype=np.int64),
+    if solver_process is None:
+        solver_process = len(candidates) >= SOLVER_PROCESS_ABOVE and available_cpus() >= 2
+    rng = rng_for(seed, "optimal/relabel")
+    label_g = random_labels(rng, n_g)
+    label_h = random_labels(rng, n_h)
+    found = _solve_networks(
         candidates,
         cast(Ints, np.asarray(preference)),
-    )
-    answer = solve_optimal_parts(
-        [lambda: whole],
-        n_groups=n_g,
-        n_households=n_h,
-        seed=seed,
+        label_g,
+        label_h,
         control_arm=control_arm,
         prune_above=prune_above,
         network_arcs=network_arcs,
         solver_process=solver_process,
     )
+    chosen = found.chosen
+    control = np.zeros(chosen.shape[0], dtype=bool)
+    if control_arm:
+        keys = candidates.group[chosen].astype(np.int64) * n_h + candidates.household[chosen]
+        control = _coins(keys, n_h, seed)
     return OptimalAssignment(
-        answer.chosen[0],
-        answer.control[0],
-        answer.unit_km,
-        answer.pruned,
-        answer.rounds,
-        answer.components,
-        answer.networks,
-        answer.pruned_networks,
+        chosen,
+        control,
+        found.unit_km,
+        found.pruned,
+        found.rounds,
+        found.components,
+        found.networks,
+        found.pruned_networks,
     )
