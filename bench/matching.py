@@ -6,8 +6,10 @@ Usage (from the repository root)::
     PYTHONPATH=. python bench/matching.py --sizes pilot,city --ilp-budget 60
 
 For each size, with and without control arm, it prints: eligible pairs, eligibility seconds,
-engine seconds (``run_round``: validation, eligibility, solve, explanation), the solve share,
-the peak resident memory of a fresh process running the engine, the whole
+engine seconds (``run_round``: validation, eligibility, solve, explanation), the solve share
+(engine minus eligibility; rounds solved in parts find each part's pairs inside the engine,
+beside the other process's solving, so for them it is the engine's time beyond one eligibility
+pass), the peak resident memory of a fresh process running the engine, the whole
 ``python -m welcomematch match ROUND.json -o OUT.json`` process (wall seconds and peak memory)
 when that command exists, and an exact HiGHS ILP (``scipy.optimize.milp``, lexicographic by
 sequential solves) with its time, the speed ratio and whether both reach the same optimum.

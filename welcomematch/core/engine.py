@@ -5,7 +5,8 @@ round-file contract (``welcomematch.round/1`` in, ``welcomematch.result/1`` out)
 
 1. the round is validated (:func:`validate_round`) and put in canonical order (participants
    sorted by id), so the order of a file never changes the result;
-2. eligible pairs and reach counts come from :mod:`welcomematch.core.eligibility`;
+2. eligible pairs and reach counts come from :mod:`welcomematch.core.eligibility` (for the
+   ``optimal`` mechanism, large rounds part by part: see :func:`_run_optimal`);
 3. the mechanism solves: ``optimal`` (:mod:`welcomematch.core.optimal`) or ``stable``
    (:mod:`welcomematch.core.stable`);
 4. the result lists matches, controls and unmatched participants (with the first applicable

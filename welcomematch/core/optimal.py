@@ -35,6 +35,11 @@ fail are added and the network is solved again, until none fails. A flow of the 
 whose residual network has non-negative reduced costs everywhere is a minimum-cost flow of the
 full network (no negative cycle), so the answer is exact.
 
+*Parts* (large rounds): :func:`solve_parts` takes a round split into parts that no eligible
+pair crosses (:func:`welcomematch.core.eligibility.round_parts`, towns in practice); each part
+is paired and solved on its own — in this process or in a worker process, whichever is free —
+and its answer depends only on the part and its participants' labels.
+
 *Lottery*: groups and households are relabelled by a seeded uniform permutation before the
 network is built, and everything (arc order, pruning ties, matchings) is decided in label
 space; the solver is deterministic. Participants the rules cannot tell apart are swapped by a
