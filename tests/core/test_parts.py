@@ -11,6 +11,7 @@ import pytest
 
 from tests.core.oracle import check_result, distance_km, oracle_levels, result_levels
 from tests.core.test_components import towns
+from tests.core.test_flowworker import _count_worker_calls
 from welcomematch.core import eligibility as eligibility_module
 from welcomematch.core import optimal
 from welcomematch.core.eligibility import reach_counts, round_parts, sub_round
@@ -161,14 +162,7 @@ def _assigned(answer: optimal.PartsAssignment) -> list[tuple[list[int], list[int
 def test_parts_shared_with_a_worker_process_give_the_identical_answer(
     control_arm: bool, split_small_rounds: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_call = FlowWorker.call
-    calls = {"n": 0}
-
-    def counted(self: FlowWorker, function: object, argument: object) -> object:
-        calls["n"] += 1
-        return real_call(self, function, argument)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(FlowWorker, "call", counted)
+    calls = _count_worker_calls(monkeypatch)
     r = canonical_round(towns(7, control_arm=control_arm, groups=200, households=600))
     parts = _parts(r)
     assert len(parts) > 3
