@@ -16,6 +16,7 @@ from welcomematch.core import eligibility as eligibility_module
 from welcomematch.core import optimal
 from welcomematch.core.eligibility import reach_counts, round_parts, sub_round
 from welcomematch.core.engine import canonical_round, run_round
+from welcomematch.core.errors import Infeasible
 from welcomematch.core.flowworker import FlowWorker
 from welcomematch.core.model import Group, Household, Parameters, Round
 from welcomematch.core.optimal import solve_parts
@@ -218,3 +219,28 @@ def test_parts_and_their_shuffled_input_give_an_identical_result(
     r = towns(9, control_arm=True, groups=120, households=360)
     shuffled = replace(r, groups=r.groups[::-1], households=r.households[::-1])
     assert run_round(shuffled) == run_round(r)
+
+
+def _fails(_: object) -> None:
+    raise Infeasible("min-cost flow solver returned status 3")
+
+
+def test_an_error_in_a_part_solved_by_the_worker_process_is_raised_here(
+    split_small_rounds: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_call = FlowWorker.call
+
+    def failing(self: FlowWorker, function: object, argument: object) -> object:
+        return real_call(self, _fails, argument)
+
+    monkeypatch.setattr(FlowWorker, "call", failing)
+    r = canonical_round(towns(5, control_arm=False, groups=200, households=600))
+    with pytest.raises(Infeasible, match="status 3"):
+        solve_parts(
+            _parts(r),
+            n_groups=len(r.groups),
+            n_households=len(r.households),
+            seed=1,
+            control_arm=False,
+            solver_process=True,
+        )

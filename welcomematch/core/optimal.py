@@ -1153,13 +1153,22 @@ class _PartQueue:
         return self._tasks[index]
 
 
-def _feed_worker(queue: _PartQueue, worker: FlowWorker, failed: list[int]) -> None:
-    """Give the worker process parts until none is left; a part it cannot finish is noted."""
+def _feed_worker(
+    queue: _PartQueue, worker: FlowWorker, failed: list[int], errors: list[BaseException]
+) -> None:
+    """Give the worker process parts until none is left.
+
+    A part it cannot finish (the process died) is noted in ``failed``, to be solved here; an
+    error the part itself raised there is kept in ``errors``, to be raised here.
+    """
     while (index := queue.take()) is not None:
         try:
             queue.answers[index] = cast(PartAnswer, worker.call(_solve_part, queue.task(index)))
         except WorkerGone:
             failed.append(index)
+            return
+        except BaseException as error:  # raised again by the caller's thread
+            errors.append(error)
             return
 
 
@@ -1216,6 +1225,7 @@ def solve_parts(
     ]
     queue = _PartQueue(tasks)
     failed: list[int] = []
+    errors: list[BaseException] = []
     feeder: threading.Thread | None = None
     worker: FlowWorker | None = None
     if share:
@@ -1225,7 +1235,10 @@ def solve_parts(
             worker = None
         if worker is not None:
             feeder = threading.Thread(
-                target=_feed_worker, args=(queue, worker, failed), name="parts", daemon=True
+                target=_feed_worker,
+                args=(queue, worker, failed, errors),
+                name="parts",
+                daemon=True,
             )
             feeder.start()
     try:
@@ -1236,6 +1249,8 @@ def solve_parts(
             feeder.join()
         if worker is not None:
             worker.close()
+    if errors:
+        raise errors[0]
     for index in failed:  # the worker process died: solved here, with the same answer
         queue.answers[index] = _solve_part(tasks[index])
     answers = [cast(PartAnswer, a) for a in queue.answers]
