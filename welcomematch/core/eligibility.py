@@ -196,17 +196,14 @@ class _HouseholdSide:
 
 @dataclass(frozen=True)
 class _Block:
-    """The eligible pairs and counts of one block of groups (indices ``g0 .. g0 + n - 1``)."""
+    """The eligible pairs and counts of one block of groups (indices ``g0 .. g0 + n - 1``).
 
-    group: IntArray
-    household: IntArray
-    distance_km: FloatArray
-    group_in_range: CountArray
-    group_capacity_ok: CountArray
-    group_eligible: CountArray
-    household_in_range: CountArray
-    household_capacity_ok: CountArray
-    household_eligible: CountArray
+    The group counts are the block's groups'; the household counts are every household's,
+    from this block's groups only.
+    """
+
+    candidates: Candidates
+    counts: ReachCounts
 
 
 def _household_side(round: Round) -> _HouseholdSide:
@@ -342,15 +339,8 @@ def _group_block(
     if g0:
         gi += g0
     return _Block(
-        gi,
-        hj,
-        pd[e64],
-        g_in_range,
-        g_capacity_ok,
-        g_eligible,
-        h_in_range,
-        h_capacity_ok,
-        h_eligible,
+        Candidates(gi, hj, pd[e64]),
+        ReachCounts(g_in_range, g_capacity_ok, g_eligible, h_in_range, h_capacity_ok, h_eligible),
     )
 
 
@@ -402,29 +392,19 @@ def eligibility(round: Round, *, blocks: int | None = None) -> tuple[Candidates,
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="eligibility") as pool:
             parts = list(pool.map(block, range(blocks)))
     if len(parts) == 1:
-        only = parts[0]
-        candidates = Candidates(only.group, only.household, only.distance_km)
-        counts = ReachCounts(
-            only.group_in_range,
-            only.group_capacity_ok,
-            only.group_eligible,
-            only.household_in_range,
-            only.household_capacity_ok,
-            only.household_eligible,
-        )
-        return candidates, counts
+        return parts[0].candidates, parts[0].counts
     candidates = Candidates(
-        np.concatenate([p.group for p in parts]),
-        np.concatenate([p.household for p in parts]),
-        np.concatenate([p.distance_km for p in parts]),
+        np.concatenate([p.candidates.group for p in parts]),
+        np.concatenate([p.candidates.household for p in parts]),
+        np.concatenate([p.candidates.distance_km for p in parts]),
     )
     counts = ReachCounts(
-        np.concatenate([p.group_in_range for p in parts]),
-        np.concatenate([p.group_capacity_ok for p in parts]),
-        np.concatenate([p.group_eligible for p in parts]),
-        np.sum([p.household_in_range for p in parts], axis=0),
-        np.sum([p.household_capacity_ok for p in parts], axis=0),
-        np.sum([p.household_eligible for p in parts], axis=0),
+        np.concatenate([p.counts.group_in_range for p in parts]),
+        np.concatenate([p.counts.group_capacity_ok for p in parts]),
+        np.concatenate([p.counts.group_eligible for p in parts]),
+        np.sum([p.counts.household_in_range for p in parts], axis=0),
+        np.sum([p.counts.household_capacity_ok for p in parts], axis=0),
+        np.sum([p.counts.household_eligible for p in parts], axis=0),
     )
     return candidates, counts
 

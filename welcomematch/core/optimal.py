@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, cast
@@ -104,47 +104,58 @@ _IN_FLIGHT = 3
 
 
 @dataclass(frozen=True)
-class OptimalAssignment:
-    """The solver's answer: which candidates are assigned, and which of them are controls.
+class SolveStats:
+    """How the solver reached its answer (the ``summary.solver`` text).
 
-    ``pairs`` indexes the candidate arrays; ``control[i]`` says whether ``pairs[i]`` is the
-    control household of its group. ``unit_km`` is the coarsest distance resolution used by
-    any network; ``rounds`` the number of solver calls over all networks (a pruned network
-    takes more than one when certification had to add arcs back). ``components`` counts the
-    connected components with eligible pairs, ``networks`` the networks they were solved in,
-    ``pruned_networks`` those solved pruned and certified.
+    ``unit_km`` is the coarsest distance resolution used by any network; ``rounds`` the
+    number of solver calls over all networks (a pruned network takes more than one when
+    certification had to add arcs back). ``components`` counts the connected components with
+    eligible pairs, ``networks`` the networks they were solved in, ``pruned_networks`` those
+    solved pruned and certified.
     """
 
-    pairs: I64
-    control: Bools
-    unit_km: float
-    pruned: bool
-    rounds: int
+    unit_km: float = 10.0**_FINEST_UNIT_EXP
+    pruned: bool = False
+    rounds: int = 0
     components: int = 0
     networks: int = 0
     pruned_networks: int = 0
 
     @property
     def solver(self) -> str:
-        return _solver_text(
-            self.unit_km,
-            self.pruned,
-            self.rounds,
-            self.components,
-            self.networks,
-            self.pruned_networks,
+        detail = (
+            f"distance unit {self.unit_km:g} km, {self.components} component(s)"
+            f" in {self.networks} network(s)"
+        )
+        if self.pruned:
+            detail += f", {self.pruned_networks} pruned k={PRUNE_K} and certified by reduced costs"
+        detail += f", {self.rounds} solve(s)"
+        return f"{SOLVER_NAME} ({detail})"
+
+    @staticmethod
+    def total(parts: Iterable[SolveStats]) -> SolveStats:
+        """The figures of several solves together (the parts of one round)."""
+        every = list(parts)
+        return SolveStats(
+            max((p.unit_km for p in every if p.networks), default=10.0**_FINEST_UNIT_EXP),
+            any(p.pruned for p in every),
+            sum(p.rounds for p in every),
+            sum(p.components for p in every),
+            sum(p.networks for p in every),
+            sum(p.pruned_networks for p in every),
         )
 
 
-def _solver_text(
-    unit_km: float, pruned: bool, rounds: int, components: int, networks: int, pruned_networks: int
-) -> str:
-    """The ``summary.solver`` text: the solver and how it reached the answer."""
-    detail = f"distance unit {unit_km:g} km, {components} component(s) in {networks} network(s)"
-    if pruned:
-        detail += f", {pruned_networks} pruned k={PRUNE_K} and certified by reduced costs"
-    detail += f", {rounds} solve(s)"
-    return f"{SOLVER_NAME} ({detail})"
+@dataclass(frozen=True, kw_only=True)
+class OptimalAssignment(SolveStats):
+    """The solver's answer: which candidates are assigned, and which of them are controls.
+
+    ``pairs`` indexes the candidate arrays; ``control[i]`` says whether ``pairs[i]`` is the
+    control household of its group; the rest says how the answer was reached.
+    """
+
+    pairs: I64
+    control: Bools
 
 
 #: Candidate arrays at least this long are gathered in two halves on two threads.
@@ -766,55 +777,44 @@ _Steps = Generator[_FlowRequest, _FlowAnswer, _Solved]
 _Job = Callable[[], _Steps]
 
 
-def _run_networks(parts: Iterator[list[_Job]], solver: _FlowSolver) -> list[list[_Solved]]:
-    """Drive every network's steps to its answer, part by part.
+def _run_networks(jobs: list[_Job], solver: _FlowSolver) -> list[_Solved]:
+    """Drive every network's steps to its answer, starting the jobs in the given order.
 
-    ``parts`` yields, lazily, each part's network jobs in the order to start them; a part is
-    only prepared (its eligible pairs found) when this loop asks for it, so that with a
-    worker process the next part is prepared while the worker solves the flows of the
-    previous ones. Up to ``_IN_FLIGHT`` networks are open at once then; without a worker the
+    With a worker process, up to ``_IN_FLIGHT`` networks are open at once: while the worker
+    solves one network's flow, this process builds or certifies another. Without one, the
     networks run one after the other. Each network's answer depends only on its own steps,
-    so the schedule never changes the result. Returns each part's answers in job order.
+    so the schedule never changes the result. Returns the answers in job order.
     """
     limit = _IN_FLIGHT if solver.in_process else 1
-    results: list[list[_Solved | None]] = []
-    waiting: dict[Future[_FlowAnswer], tuple[int, int, _Steps, _FlowRequest]] = {}
-    ready: deque[tuple[int, int, _Steps, _FlowAnswer | None]] = deque()
-    queue: deque[tuple[int, int, _Job]] = deque()
-    source: Iterator[list[_Job]] | None = parts
-    while source is not None or queue or waiting or ready:
+    results: list[_Solved | None] = [None] * len(jobs)
+    waiting: dict[Future[_FlowAnswer], tuple[int, _Steps, _FlowRequest]] = {}
+    ready: deque[tuple[int, _Steps, _FlowAnswer | None]] = deque()
+    queue = deque(range(len(jobs)))
+    while queue or waiting or ready:
         if ready:
-            part, index, steps, answer = ready.popleft()
+            index, steps, answer = ready.popleft()
             try:
                 request = next(steps) if answer is None else steps.send(answer)
             except StopIteration as stop:
-                results[part][index] = cast(_Solved, stop.value)
+                results[index] = cast(_Solved, stop.value)
                 continue
             future = solver.submit(request)
             if future.done():
-                ready.appendleft((part, index, steps, solver.result(future, request)))
+                ready.appendleft((index, steps, solver.result(future, request)))
             else:
-                waiting[future] = (part, index, steps, request)
+                waiting[future] = (index, steps, request)
             continue
         if queue and len(waiting) < limit:
-            part, index, job = queue.popleft()
-            ready.append((part, index, job(), None))
-            continue
-        if source is not None and not queue:
-            jobs = next(source, None)
-            if jobs is None:
-                source = None
-            else:
-                results.append([None] * len(jobs))
-                queue.extend((len(results) - 1, i, job) for i, job in enumerate(jobs))
+            index = queue.popleft()
+            ready.append((index, jobs[index](), None))
             continue
         if solver.help():
             continue
         done, _ = wait(list(waiting), return_when=FIRST_COMPLETED)
         for future in done:
-            part, index, steps, request = waiting.pop(future)
-            ready.append((part, index, steps, solver.result(future, request)))
-    return [[cast(_Solved, s) for s in part] for part in results]
+            index, steps, request = waiting.pop(future)
+            ready.append((index, steps, solver.result(future, request)))
+    return [cast(_Solved, r) for r in results]
 
 
 def _weak_components(gi: I32, hj: I32, n_g: int, n_h: int) -> tuple[int, I64]:
@@ -985,12 +985,7 @@ class _Networks:
     """The chosen pairs of :func:`_solve_networks` and how they were reached."""
 
     chosen: I64  # candidate indices, ascending
-    unit_km: float
-    pruned: bool
-    rounds: int
-    components: int
-    networks: int
-    pruned_networks: int
+    stats: SolveStats
 
 
 def _solve_networks(
@@ -1002,13 +997,16 @@ def _solve_networks(
     control_arm: bool,
     prune_above: int,
     network_arcs: int,
-    solver_process: bool,
+    solver_process: bool | None,
 ) -> _Networks:
     """Exact optimum over ``candidates``: every component's network solved and certified.
 
     The answer depends only on the pairs and the labels, never on where the flows are
-    solved (``solver_process``: a worker process beside this one, or here).
+    solved (``solver_process``: a worker process beside this one, or here; ``None``: a
+    worker for :data:`SOLVER_PROCESS_ABOVE` pairs or more on a machine with two processors).
     """
+    if solver_process is None:
+        solver_process = len(candidates) >= SOLVER_PROCESS_ABOVE and available_cpus() >= 2
     solver = _FlowSolver(solver_process)
     try:
         plan = _plan(
@@ -1020,7 +1018,7 @@ def _solve_networks(
             prune_above=prune_above,
             network_arcs=network_arcs,
         )
-        answers = _run_networks(iter([plan.jobs]), solver)[0]
+        answers = _run_networks(plan.jobs, solver)
     finally:
         solver.close()
     chosen = np.sort(
@@ -1031,12 +1029,14 @@ def _solve_networks(
     ).astype(np.int64)
     return _Networks(
         chosen,
-        max((s.unit_km for s in answers), default=10.0**_FINEST_UNIT_EXP),
-        any(s.pruned for s in answers),
-        sum(s.solves for s in answers),
-        plan.components,
-        len(plan.jobs),
-        sum(s.pruned for s in answers),
+        SolveStats(
+            max((s.unit_km for s in answers), default=10.0**_FINEST_UNIT_EXP),
+            any(s.pruned for s in answers),
+            sum(s.solves for s in answers),
+            plan.components,
+            len(plan.jobs),
+            sum(s.pruned for s in answers),
+        ),
     )
 
 
@@ -1046,8 +1046,8 @@ class PartAnswer:
 
     ``group``/``household`` are indices into the part's groups and households, sorted by
     (group, household); distance and ranks belong to the same pairs. ``counts`` are the
-    part's reach counts, ``eligible_pairs`` its number of eligible pairs; ``networks`` says
-    how the solver reached the answer.
+    part's reach counts, ``eligible_pairs`` its number of eligible pairs; ``stats`` says how
+    the solver reached the answer.
     """
 
     group: I64
@@ -1057,7 +1057,7 @@ class PartAnswer:
     household_rank: I64
     counts: ReachCounts
     eligible_pairs: int
-    networks: _Networks
+    stats: SolveStats
 
 
 @dataclass(frozen=True)
@@ -1077,9 +1077,6 @@ def _solve_part(task: _PartTask) -> PartAnswer:
     part = task.round
     candidates, counts = eligibility(part)
     group_rank, household_rank = pair_ranks(part, candidates)
-    solver_process = task.solver_process
-    if solver_process is None:
-        solver_process = len(candidates) >= SOLVER_PROCESS_ABOVE and available_cpus() >= 2
     found = _solve_networks(
         candidates,
         group_rank + household_rank,
@@ -1088,7 +1085,7 @@ def _solve_part(task: _PartTask) -> PartAnswer:
         control_arm=part.parameters.control_arm,
         prune_above=task.prune_above,
         network_arcs=task.network_arcs,
-        solver_process=solver_process,
+        solver_process=task.solver_process,
     )
     chosen = found.chosen
     return PartAnswer(
@@ -1099,7 +1096,7 @@ def _solve_part(task: _PartTask) -> PartAnswer:
         household_rank[chosen].astype(np.int64),
         counts,
         len(candidates),
-        found,
+        found.stats,
     )
 
 
@@ -1108,29 +1105,16 @@ class PartsAssignment:
     """The solver's answer for a round solved part by part (:func:`solve_parts`).
 
     ``parts[p]`` answers part ``p``; ``control[p]`` says which of its pairs are control
-    households. The other fields are those of :class:`OptimalAssignment`, summed (or, for
-    ``unit_km``, the coarsest) over all parts.
+    households; ``stats`` are the figures of all parts together.
     """
 
     parts: list[PartAnswer]
     control: list[Bools]
-    unit_km: float
-    pruned: bool
-    rounds: int
-    components: int
-    networks: int
-    pruned_networks: int
+    stats: SolveStats
 
     @property
     def solver(self) -> str:
-        return _solver_text(
-            self.unit_km,
-            self.pruned,
-            self.rounds,
-            self.components,
-            self.networks,
-            self.pruned_networks,
-        )
+        return self.stats.solver
 
 
 class _PartQueue:
@@ -1257,17 +1241,7 @@ def solve_parts(
     control = [np.zeros(a.group.shape[0], dtype=bool) for a in answers]
     if control_arm:
         control = _treatment_coins(parts, answers, n_households, seed)
-    found = [a.networks for a in answers]
-    return PartsAssignment(
-        answers,
-        control,
-        max((f.unit_km for f in found if f.networks), default=10.0**_FINEST_UNIT_EXP),
-        any(f.pruned for f in found),
-        sum(f.rounds for f in found),
-        sum(f.components for f in found),
-        sum(f.networks for f in found),
-        sum(f.pruned_networks for f in found),
-    )
+    return PartsAssignment(answers, control, SolveStats.total(a.stats for a in answers))
 
 
 def _treatment_coins(
@@ -1350,8 +1324,6 @@ def solve_optimal(
         the same either way.
     """
     n_g, n_h = len(round.groups), len(round.households)
-    if solver_process is None:
-        solver_process = len(candidates) >= SOLVER_PROCESS_ABOVE and available_cpus() >= 2
     rng = rng_for(seed, "optimal/relabel")
     label_g = random_labels(rng, n_g)
     label_h = random_labels(rng, n_h)
@@ -1370,13 +1342,4 @@ def solve_optimal(
     if control_arm:
         keys = candidates.group[chosen].astype(np.int64) * n_h + candidates.household[chosen]
         control = _coins(keys, n_h, seed)
-    return OptimalAssignment(
-        chosen,
-        control,
-        found.unit_km,
-        found.pruned,
-        found.rounds,
-        found.components,
-        found.networks,
-        found.pruned_networks,
-    )
+    return OptimalAssignment(**vars(found.stats), pairs=chosen, control=control)
