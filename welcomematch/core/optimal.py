@@ -1136,6 +1136,11 @@ class _PartQueue:
     def task(self, index: int) -> _PartTask:
         return self._tasks[index]
 
+    def close(self) -> None:
+        """Hand out no more parts (an error stops the round)."""
+        with self._lock:
+            self._next = len(self._tasks)
+
 
 def _feed_worker(
     queue: _PartQueue, worker: FlowWorker, failed: list[int], errors: list[BaseException]
@@ -1153,6 +1158,7 @@ def _feed_worker(
             return
         except BaseException as error:  # raised again by the caller's thread
             errors.append(error)
+            queue.close()
             return
 
 
@@ -1229,6 +1235,7 @@ def solve_parts(
         while (index := queue.take()) is not None:
             queue.answers[index] = _solve_part(tasks[index])
     finally:
+        queue.close()  # after an error here, the worker takes no further part
         if feeder is not None:
             feeder.join()
         if worker is not None:
