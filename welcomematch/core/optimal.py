@@ -1214,6 +1214,9 @@ def solve_parts(
         for sub, groups, households in parts
     ]
     queue = _PartQueue(tasks)
+    # This process takes the first (largest) part before the worker process, which has
+    # still to start, can take it.
+    first = queue.take()
     failed: list[int] = []
     errors: list[BaseException] = []
     feeder: threading.Thread | None = None
@@ -1232,8 +1235,10 @@ def solve_parts(
             )
             feeder.start()
     try:
-        while (index := queue.take()) is not None:
+        index = first
+        while index is not None:
             queue.answers[index] = _solve_part(tasks[index])
+            index = queue.take()
     finally:
         queue.close()  # after an error here, the worker takes no further part
         if feeder is not None:
