@@ -388,3 +388,43 @@ def test_pair_ranks_widen_when_rankings_are_long() -> None:
     assert gr.dtype == np.int16
     assert gr.tolist() == [99, 98] and hr.tolist() == [0, 0]
     assert (gr + hr).tolist() == [99, 98]
+
+
+@pytest.mark.parametrize("copies", [1, 2])
+def test_maximum_assignment_from_a_subset_is_maximum_for_the_whole_graph(copies: int) -> None:
+    """A subset's maximum assignment is kept only when König's set proves it maximum for all
+    arcs; otherwise the whole graph is searched. Either way: a maximum assignment."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import maximum_bipartite_matching
+
+    from welcomematch.core.optimal import _max_assignment
+
+    rng = np.random.default_rng(31 + copies)
+    kept_subset = searched_all = 0
+    for _ in range(300):
+        n_g, n_h = int(rng.integers(1, 12)), int(rng.integers(1, 14))
+        dense = rng.random((n_g, n_h)) < rng.uniform(0.1, 0.6)
+        lg, lh = (a.astype(np.int32) for a in np.nonzero(dense))  # sorted by (group, household)
+        if lg.shape[0] == 0:
+            continue
+        first = np.flatnonzero(rng.random(lg.shape[0]) < 0.5)
+        rows = np.repeat(dense, copies, axis=0)  # group g's copies are rows g*copies + c
+        want = int((maximum_bipartite_matching(csr_matrix(rows), perm_type="column") >= 0).sum())
+        sub = np.zeros_like(dense)
+        sub[lg[first], lh[first]] = True
+        sub_max = int(
+            (
+                maximum_bipartite_matching(
+                    csr_matrix(np.repeat(sub, copies, 0)), perm_type="column"
+                )
+                >= 0
+            ).sum()
+        )
+        value, arcs = _max_assignment(lg, lh, n_g, n_h, copies, first, bound=10**9)
+        assert value == want == arcs.shape[0]
+        assert np.unique(lh[arcs]).shape[0] == value  # each household at most once
+        assert np.bincount(lg[arcs], minlength=n_g).max() <= copies
+        kept_subset += sub_max == want and np.isin(arcs, first).all()
+        searched_all += sub_max < want
+    assert kept_subset > 50
+    assert searched_all > 20

@@ -60,13 +60,18 @@ import numpy as np
 import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching
+from scipy.sparse.csgraph import (
+    breadth_first_order,
+    connected_components,
+    maximum_bipartite_matching,
+)
 
 from welcomematch.core.eligibility import Candidates, ReachCounts, available_cpus, eligibility
 from welcomematch.core.errors import Infeasible
 from welcomematch.core.flowworker import FlowWorker, WorkerGone
 from welcomematch.core.lottery import fair_coins, random_labels, rng_for
 from welcomematch.core.model import Round
+from welcomematch.core.repair import OptimalFlow
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
@@ -96,6 +101,9 @@ _PRICING_K = 12
 #: arcs with the smallest reduced costs: the arcs most likely to violate after the next
 #: solve. Fewer re-solves; it changes only which arcs are solved, never the certificate.
 _NEAR_FRACTION = 0.2
+#: Up to this many violating arcs are added to the solved flow and repaired there
+#: (:mod:`welcomematch.core.repair`) instead of solving the network again.
+_REPAIR_BELOW = 40
 #: Rounds with at least this many candidate arcs solve their flows in a worker process
 #: (when the machine has a second processor), overlapping them with certification here.
 SOLVER_PROCESS_ABOVE = 2_000_000
@@ -268,19 +276,55 @@ def _costs(preference: Ints, distance_km: F64, unit: float, weight: int) -> I64:
 
 
 def _max_assignment(
-    lg: I64, lh: I64, n_g: int, n_h: int, copies: int, first: I64 | None, bound: int
+    lg: Ints, lh: Ints, n_g: int, n_h: int, copies: int, first: I64 | None, bound: int
 ) -> tuple[int, I64]:
     """Maximum assignment size (group capacity ``copies``) and the arc positions it uses.
 
-    ``first`` (positions of a subset of the arcs, ascending) is tried first: if a maximum
-    assignment of the subset reaches ``bound``, an upper bound of the whole graph's, it is
-    maximum for the whole graph too and the whole graph is never searched.
+    ``first`` (positions of a subset of the arcs, ascending) is tried first: a maximum
+    assignment of the subset is maximum for the whole graph too if it reaches ``bound``, an
+    upper bound of the whole graph's, or if no arc of the whole graph leaves the subset's
+    König set (:func:`_no_augmenting_arc`); only otherwise is the whole graph searched.
     """
     if first is not None:
-        value, arcs = _matching_value_and_edges(lg[first], lh[first], n_g, n_h, copies)
-        if value >= bound:
+        sub_g, sub_h = lg[first], lh[first]
+        value, arcs, col_of_row = _matching_value_and_edges(sub_g, sub_h, n_g, n_h, copies)
+        if value >= bound or _no_augmenting_arc(sub_g, sub_h, col_of_row, lg, lh, n_g, n_h):
             return value, first[arcs]
-    return _matching_value_and_edges(lg, lh, n_g, n_h, copies)
+    value, arcs, _ = _matching_value_and_edges(lg, lh, n_g, n_h, copies)
+    return value, arcs
+
+
+def _no_augmenting_arc(
+    sub_g: Ints, sub_h: Ints, col_of_row: I64, lg: Ints, lh: Ints, n_g: int, n_h: int
+) -> bool:
+    """Whether a maximum assignment of the arcs ``(sub_g, sub_h)`` is maximum for all arcs.
+
+    ``col_of_row`` is the assignment (row ``c * n_g + g`` is copy ``c`` of group ``g``).
+    Groups and households reachable by alternating paths from a group with a free copy form
+    König's set ``Z``; the assignment is maximum in the subset, so every household in ``Z``
+    is assigned. If no arc of the whole graph joins a group in ``Z`` to a household outside
+    it, alternating paths in the whole graph reach exactly ``Z`` too, so there is no
+    augmenting path there either: the assignment is maximum for the whole graph.
+    """
+    rows = np.flatnonzero(col_of_row >= 0)
+    matched_col = col_of_row[rows]
+    copies = col_of_row.shape[0] // max(1, n_g)
+    taken = np.bincount(rows % n_g, minlength=n_g)
+    free = taken < copies
+    root = n_g + n_h
+    tails = np.concatenate(
+        [sub_g.astype(np.int64), n_g + matched_col, np.full(int(free.sum()), root)]
+    )
+    heads = np.concatenate([n_g + sub_h.astype(np.int64), rows % n_g, np.flatnonzero(free)])
+    graph = csr_matrix(
+        (np.ones(tails.shape[0], dtype=np.int8), (tails, heads)), shape=(root + 1, root + 1)
+    )
+    reached = np.zeros(root + 1, dtype=bool)
+    reached[breadth_first_order(graph, root, directed=True, return_predecessors=False)] = True
+    in_z_group, in_z_household = reached[:n_g], reached[n_g:root]
+    leaving = in_z_group[lg]
+    leaving &= ~in_z_household[lh]
+    return not bool(leaving.any())
 
 
 def _bits(n: int) -> int:
@@ -306,8 +350,11 @@ def sort_order(key: I64, key_bound: int) -> I64:
     return packed
 
 
-def _matching_value_and_edges(lg: I64, lh: I64, n_g: int, n_h: int, copies: int) -> tuple[int, I64]:
-    """Maximum assignment size with group capacity ``copies``, and the arcs it uses.
+def _matching_value_and_edges(
+    lg: Ints, lh: Ints, n_g: int, n_h: int, copies: int
+) -> tuple[int, I64, I64]:
+    """Maximum assignment size with group capacity ``copies``, the arcs it uses, and the
+    household of every row (``-1``: none).
 
     ``lg, lh`` are label-space candidate arcs sorted by (lg, lh). Returns the size and the
     positions (into the arc arrays) of one maximum assignment. Row ``c * n_g + g`` of the
@@ -316,24 +363,36 @@ def _matching_value_and_edges(lg: I64, lh: I64, n_g: int, n_h: int, copies: int)
     """
     m = lg.shape[0]
     if m == 0:
-        return 0, np.zeros(0, np.int64)
+        return 0, np.zeros(0, np.int64), np.full(n_g * copies, -1, dtype=np.int64)
     indptr = np.zeros(n_g + 1, dtype=np.int64)
     np.cumsum(np.bincount(lg, minlength=n_g), out=indptr[1:])
-    indices = lh.astype(np.int32)
+    first = indptr
+    indices = lh.astype(np.int32, copy=False)
     if copies > 1:
         indptr = np.concatenate([indptr[:-1] + c * m for c in range(copies)] + [[copies * m]])
         indices = np.tile(indices, copies)
     graph = csr_matrix(
         (np.ones(indices.shape[0], dtype=np.int8), indices, indptr), shape=(n_g * copies, n_h)
     )
-    col_of_row = np.asarray(maximum_bipartite_matching(graph, perm_type="column"))
+    col_of_row = np.asarray(maximum_bipartite_matching(graph, perm_type="column"), dtype=np.int64)
     matched_rows = np.flatnonzero(col_of_row >= 0)
     if matched_rows.shape[0] == 0:
-        return 0, np.zeros(0, np.int64)
-    # Locate the arc (row % n_g, col) in the sorted label-space arcs (keys are unique).
-    want = (matched_rows % n_g).astype(np.int64) * n_h + col_of_row[matched_rows]
-    pos = np.searchsorted(lg * n_h + lh, want).astype(np.int64)
-    return int(matched_rows.shape[0]), pos
+        return 0, np.zeros(0, np.int64), col_of_row
+    # Locate the arc (row % n_g, col): a binary search in the group's run of arcs, which
+    # are sorted by household (all searches at once).
+    group = matched_rows % n_g
+    want = col_of_row[matched_rows]
+    lo, hi = first[group], first[group + 1]
+    while True:
+        open_ = lo < hi
+        if not open_.any():
+            break
+        mid = (lo + hi) // 2
+        right = open_ & (lh[np.minimum(mid, m - 1)] < want)
+        left = open_ & ~right
+        lo = np.where(right, mid + 1, lo)
+        hi = np.where(left, mid, hi)
+    return int(matched_rows.shape[0]), lo, col_of_row
 
 
 def _cheapest_per_node(node: I64, cost: I64, k: int, cost_bound: int, n_nodes: int) -> Bools:
@@ -374,7 +433,7 @@ def _cheapest_per_node(node: I64, cost: I64, k: int, cost_bound: int, n_nodes: i
     return keep
 
 
-def _lowest_levels(node: I64, level: Ints, k: int, n_nodes: int) -> I64:
+def _lowest_levels(node: Ints, level: Ints, k: int, n_nodes: int) -> I64:
     """Positions of the arcs whose ``level`` is at most each node's ``k``-th smallest level.
 
     Arc costs order by preference level first, so a node's ``k`` cheapest arcs all lie in
@@ -384,13 +443,15 @@ def _lowest_levels(node: I64, level: Ints, k: int, n_nodes: int) -> I64:
     n_levels = int(level.max()) + 1 if level.shape[0] else 1
     if n_nodes * n_levels > (1 << 24):
         return np.arange(node.shape[0], dtype=np.int64)
-    key = node * n_levels
+    key = node.astype(np.int32)  # fits: checked above
+    key *= n_levels
     key += level
     counts = np.bincount(key, minlength=n_nodes * n_levels).reshape(n_nodes, n_levels)
     del key
     # Levels whose running count is still below k, i.e. the index of the k-th level.
     threshold = (np.cumsum(counts, axis=1) < k).sum(axis=1)
-    return np.flatnonzero(level <= threshold[node]).astype(np.int64)
+    np.minimum(threshold, n_levels - 1, out=threshold)  # every level fits the level type
+    return np.flatnonzero(level <= threshold.astype(level.dtype)[node]).astype(np.int64)
 
 
 @dataclass
@@ -582,16 +643,17 @@ def _network_steps(
         p_max, float(distance_km.max()), max_pairs=min(slots * n_g, n_h), n_nodes=net_nodes
     )
     pruned = m > prune_above
-    lg64, lh64 = lg.astype(np.int64), lh.astype(np.int64)
     if pruned:
         # Costs are computed only where needed: per-arc int64 arrays of a large network are
         # the memory traffic that dominates.
         keep = np.zeros(m, dtype=bool)
         bound = (p_max + 1) * weight
-        for node, n_nodes in ((lg64, n_g), (lh64, n_h)):
+        for node, n_nodes in ((lg, n_g), (lh, n_h)):
             low = _lowest_levels(node, preference, PRUNE_K, n_nodes)
             low_cost = _costs(preference[low], distance_km[low], unit, weight)
-            cheapest = _cheapest_per_node(node[low], low_cost, PRUNE_K, bound, n_nodes)
+            cheapest = _cheapest_per_node(
+                node[low].astype(np.int64), low_cost, PRUNE_K, bound, n_nodes
+            )
             keep[low[cheapest]] = True
         first: I64 | None = np.flatnonzero(keep)
         degree_g = np.bincount(lg, minlength=n_g)
@@ -603,16 +665,15 @@ def _network_steps(
         keep = np.ones(m, dtype=bool)
         first, bound_m1, bound_t = None, 0, 0
         cost = _costs(preference, distance_km, unit, weight)
-    m1, m1_arcs = _max_assignment(lg64, lh64, n_g, n_h, 1, first, bound_m1)
+    m1, m1_arcs = _max_assignment(lg, lh, n_g, n_h, 1, first, bound_m1)
     if control_arm:
-        total, t_arcs = _max_assignment(lg64, lh64, n_g, n_h, 2, first, bound_t)
+        total, t_arcs = _max_assignment(lg, lh, n_g, n_h, 2, first, bound_t)
         net = _Network(n_g, n_h, total, total - m1)
         keep[m1_arcs] = True
         keep[t_arcs] = True
     else:
         net = _Network(n_g, n_h, m1, -1)
         keep[m1_arcs] = True
-    del lg64, lh64
 
     def costs_at(positions: I64) -> I64:
         if cost is not None:
@@ -629,49 +690,87 @@ def _network_steps(
         )
         answer = yield request
         if not certify:
+            return _Solved(active[answer.used(request)], unit, pruned, solves)
+        tails, heads, caps, costs = _arcs(net, request.lg, request.lh, request.cost)
+        flow = OptimalFlow(
+            net.n_nodes,
+            tails,
+            heads,
+            caps,
+            costs,
+            answer.flows,
+            _potentials(net.n_nodes, tails, heads, costs, caps, answer.flows),
+        )
+        n_fixed = tails.shape[0] - active.shape[0]
+        while True:
+            violating, to_add = _violating(
+                preference, lg, lh, keep, flow.pot, n_g, n_h, weight, costs_at, active.shape[0]
+            )
+            if violating.shape[0] == 0:
+                flow.check()
+                return _Solved(active[flow.flows[n_fixed:] > 0], unit, pruned, solves)
+            if violating.shape[0] <= _REPAIR_BELOW and flow.add(
+                net.group_node(lg[violating].astype(np.int64)),
+                net.household_node(lh[violating].astype(np.int64)),
+                costs_at(violating),
+            ):
+                if _DEBUG:
+                    print(f"solve {solves}: repaired {violating.shape[0]} violating arcs")
+                keep[violating] = True
+                active = np.concatenate([active, violating])
+                continue
+            if _DEBUG:
+                print(f"solve {solves}: {active.shape[0]} arcs, {violating.shape[0]} violating")
+            keep[to_add] = True
             break
-        pot = _request_potentials(request, answer)
-        group_pot = pot[3 : 3 + n_g]
-        household_pot = pot[3 + n_g :]
-        check = _must_check(preference, lg, group_pot, int(household_pot.max()), weight)
-        check &= ~keep
-        left_out = np.flatnonzero(check)
-        del check
-        reduced = costs_at(left_out)
-        reduced += group_pot[lg[left_out]]
-        reduced -= household_pot[lh[left_out]]
-        negative = reduced < 0
-        violating = left_out[negative]
-        n_violating = violating.shape[0]
-        if n_violating > _ADD_ALL_BELOW:
-            # Partial pricing: add each participant's most negative arcs only; the next
-            # certification finds any that are still needed.
-            r_neg = reduced[negative]
-            shift = int(-r_neg.min()) + 1
-            key = r_neg + shift
-            key_bound = int(key.max()) + 1
-            add = _cheapest_per_node(
-                lg[violating].astype(np.int64), key, _PRICING_K, key_bound, n_g
-            )
-            add |= _cheapest_per_node(
-                lh[violating].astype(np.int64), key, _PRICING_K, key_bound, n_h
-            )
-            violating = violating[add]
-        elif n_violating:
-            near = int(_NEAR_FRACTION * active.shape[0])
-            if 0 < near < left_out.shape[0]:
-                # Every checked arc below the ``near``-th smallest reduced cost (at most
-                # ``near`` arcs, decided by values only), and every violating arc.
-                threshold = max(0, int(np.partition(reduced, near)[near]))
-                violating = left_out[reduced < threshold]
-        if _DEBUG:
-            print(
-                f"solve {solves}: {active.shape[0]} arcs, {left_out.shape[0]} checked, {n_violating} violating"
-            )
-        if n_violating == 0:
-            break
-        keep[violating] = True
-    return _Solved(active[answer.used(request)], unit, pruned, solves)
+
+
+def _violating(
+    preference: Ints,
+    lg: I32,
+    lh: I32,
+    keep: Bools,
+    pot: I64,
+    n_g: int,
+    n_h: int,
+    weight: int,
+    costs_at: Callable[[I64], I64],
+    solved_arcs: int,
+) -> tuple[I64, I64]:
+    """Left-out arcs with a negative reduced cost under ``pot``, and the arcs to solve with.
+
+    Returns the violating arcs (positions, ascending) and the arcs to add before solving
+    again: with many violating arcs, each participant's most negative ones (partial pricing;
+    the next certification finds any that are still needed); with few, all of them and the
+    left-out arcs of smallest reduced cost (the most likely to violate after the next solve).
+    """
+    group_pot = pot[3 : 3 + n_g]
+    household_pot = pot[3 + n_g :]
+    check = _must_check(preference, lg, group_pot, int(household_pot.max()), weight)
+    check &= ~keep
+    left_out = np.flatnonzero(check)
+    del check
+    reduced = costs_at(left_out)
+    reduced += group_pot[lg[left_out]]
+    reduced -= household_pot[lh[left_out]]
+    negative = reduced < 0
+    violating = left_out[negative]
+    n_violating = violating.shape[0]
+    if n_violating > _ADD_ALL_BELOW:
+        r_neg = reduced[negative]
+        shift = int(-r_neg.min()) + 1
+        key = r_neg + shift
+        key_bound = int(key.max()) + 1
+        add = _cheapest_per_node(lg[violating].astype(np.int64), key, _PRICING_K, key_bound, n_g)
+        add |= _cheapest_per_node(lh[violating].astype(np.int64), key, _PRICING_K, key_bound, n_h)
+        return violating, violating[add]
+    near = int(_NEAR_FRACTION * solved_arcs)
+    if n_violating and 0 < near < left_out.shape[0]:
+        # Every checked arc below the ``near``-th smallest reduced cost (at most ``near``
+        # arcs, decided by values only), and every violating arc.
+        threshold = max(0, int(np.partition(reduced, near)[near]))
+        return violating, left_out[reduced < threshold]
+    return violating, violating
 
 
 def _warm_up(_: object) -> bool:
@@ -860,11 +959,16 @@ def components(candidates: Candidates, n_g: int, n_h: int) -> tuple[int, I64, I6
         sample |= crossing
 
 
+def _identity(labels: I64) -> bool:
+    """Whether ``labels`` is ``0, 1, ..., n-1``."""
+    return bool(np.array_equal(labels, np.arange(labels.shape[0])))
+
+
 @dataclass(frozen=True)
 class _Plan:
     """A part's networks: jobs (largest first), their arc ranges in ``order``, and counts."""
 
-    order: I64
+    order: I64 | None  # None: the candidates' own order
     bounds: list[tuple[int, int]]
     jobs: list[_Job]
     components: int
@@ -893,48 +997,63 @@ def _plan(
     households that ``candidates`` index.
     """
     n_g, n_h = label_g.shape[0], label_h.shape[0]
-    if len(candidates) == 0:
+    m = len(candidates)
+    if m == 0:
         return _Plan(np.zeros(0, np.int64), [], [], 0)
-    # Components, ordered by their smallest group label (a label-determined order); groups
-    # and households are ranked by (component, label), so each component is a contiguous
-    # block of ranks and, inside it, ranks follow labels.
+    # Components, ordered by their smallest group label (a label-determined order).
     n_comp, comp_g, comp_h = components(candidates, n_g, n_h)
     first_label = np.full(n_comp, n_g, dtype=np.int64)
     np.minimum.at(first_label, comp_g, label_g)
     comp_order = np.lexsort((np.arange(n_comp), first_label))
     comp_rank = np.empty(n_comp, dtype=np.int64)
     comp_rank[comp_order] = np.arange(n_comp)
-    g_by_rank = np.argsort(comp_rank[comp_g] * n_g + label_g)
-    h_by_rank = np.argsort(comp_rank[comp_h] * n_h + label_h)
+    small_g = comp_rank[comp_g].astype(np.int32)  # int32 gathers: half the memory traffic
+    arc_count = np.bincount(small_g[candidates.group], minlength=n_comp)
+    # Networks: runs of consecutive components with arcs, closed once big enough.
+    net_of_comp = np.zeros(n_comp, dtype=np.int64)
+    with_arcs = np.flatnonzero(arc_count)
+    n_net = 0
+    acc = 0
+    for c in with_arcs.tolist():
+        net_of_comp[c] = n_net
+        acc += int(arc_count[c])
+        if acc >= network_arcs:
+            n_net += 1
+            acc = 0
+    n_net += acc > 0
+    # Components without arcs join the network after the last one (they are never solved).
+    net_of_comp[arc_count == 0] = n_net
+    net_of_comp = net_of_comp[comp_rank]  # by component id
+    net_g, net_h = net_of_comp[comp_g], net_of_comp[comp_h]
+    # Participants ranked by (network, label): each network is a contiguous block of ranks
+    # and, inside it, ranks follow labels.
+    g_by_rank = np.argsort(net_g * n_g + label_g)
+    h_by_rank = np.argsort(net_h * n_h + label_h)
     rank_g = np.empty(n_g, dtype=np.int64)
     rank_g[g_by_rank] = np.arange(n_g)
     rank_h = np.empty(n_h, dtype=np.int64)
     rank_h[h_by_rank] = np.arange(n_h)
-    # Arcs in label space (gathers from the int32 candidate arrays: no int64 copies of them).
-    key = rank_g[candidates.group]
-    key *= n_h
-    key += rank_h[candidates.household]
-    order = sort_order(key, n_g * n_h)
-    del key
-
-    # Block boundaries per component rank: arcs, groups, households.
-    arc_end = np.cumsum(np.bincount(comp_rank[comp_g[candidates.group]], minlength=n_comp))
-    g_end = np.cumsum(np.bincount(comp_rank[comp_g], minlength=n_comp))
-    h_end = np.cumsum(np.bincount(comp_rank[comp_h], minlength=n_comp))
-    arc_count = np.diff(np.r_[0, arc_end])
-    # Networks: runs of consecutive components with arcs, closed once big enough.
-    cuts: list[int] = []
-    acc = 0
-    for c in np.flatnonzero(arc_count).tolist():
-        acc += int(arc_count[c])
-        if acc >= network_arcs:
-            cuts.append(c + 1)
-            acc = 0
-    with_arcs = np.flatnonzero(arc_count)
-    last = int(with_arcs[-1]) + 1
-    if not cuts or cuts[-1] != last:
-        cuts.append(last)
-
+    # Arcs ordered by (network, group rank, household rank). Candidates come sorted by
+    # (group, household); when the labels are that order too (the parts of a large round are
+    # relabelled that way), a stable sort by network keeps them sorted inside each network.
+    order: I64 | None = None
+    if n_net == 1 and _identity(label_g) and _identity(label_h):
+        pass
+    elif _identity(label_g) and _identity(label_h):
+        net_code = net_of_comp.astype(np.int16 if n_net < (1 << 15) else np.int64)[comp_g]
+        order = np.argsort(net_code[candidates.group], kind="stable").astype(np.int64)
+    else:
+        key = rank_g[candidates.group]
+        key *= n_h
+        key += rank_h[candidates.household]
+        order = sort_order(key, n_g * n_h)
+        del key
+    net_by_rank = net_of_comp[comp_order]
+    arc_end = np.cumsum(np.bincount(net_by_rank, weights=arc_count, minlength=n_net + 1))
+    arc_end = arc_end.astype(np.int64)
+    g_end = np.cumsum(np.bincount(net_g, minlength=n_net + 1))
+    h_end = np.cumsum(np.bincount(net_h, minlength=n_net + 1))
+    cuts = list(range(1, n_net + 1))
     # Kept in its own (narrow) integer type; each network widens its slice to int64 costs.
     pref_all = cast(Ints, np.asarray(preference))
     rank_g32, rank_h32 = rank_g.astype(np.int32), rank_h.astype(np.int32)
@@ -957,7 +1076,7 @@ def _plan(
 
     def job(a0: int, a1: int, g0: int, g1: int, h0: int, h1: int) -> _Job:
         def start() -> _Steps:
-            arcs = order[a0:a1]
+            arcs: I64 | slice = slice(a0, a1) if order is None else order[a0:a1]
             lg = rank_g32[candidates.group[arcs]]
             lg -= g0
             lh = rank_h32[candidates.household[arcs]]
@@ -1023,7 +1142,10 @@ def _solve_networks(
         solver.close()
     chosen = np.sort(
         np.concatenate(
-            [plan.order[a0:a1][s.chosen] for (a0, a1), s in zip(plan.bounds, answers, strict=True)]
+            [
+                (a0 + s.chosen if plan.order is None else plan.order[a0:a1][s.chosen])
+                for (a0, a1), s in zip(plan.bounds, answers, strict=True)
+            ]
             + [np.zeros(0, np.int64)]
         )
     ).astype(np.int64)
@@ -1202,16 +1324,26 @@ def solve_parts(
     label_h = random_labels(rng, n_households)
     several = len(parts) > 1
     share = several and (solver_process if solver_process is not None else available_cpus() >= 2)
+    # Each part is handed over with its participants in label order (labels 0..n-1): its
+    # eligible pairs then come out sorted in label space, with no sort of their own.
+    orders = [
+        (np.argsort(label_g[groups]), np.argsort(label_h[households]))
+        for _, groups, households in parts
+    ]
     tasks = [
         _PartTask(
-            sub,
-            _local_labels(label_g[groups]),
-            _local_labels(label_h[households]),
+            Round(
+                sub.parameters,
+                tuple(sub.groups[i] for i in order_g.tolist()),
+                tuple(sub.households[j] for j in order_h.tolist()),
+            ),
+            np.arange(order_g.shape[0], dtype=np.int64),
+            np.arange(order_h.shape[0], dtype=np.int64),
             prune_above,
             network_arcs,
             False if several else solver_process,
         )
-        for sub, groups, households in parts
+        for (sub, _, _), (order_g, order_h) in zip(parts, orders, strict=True)
     ]
     queue = _PartQueue(tasks)
     # This process takes the first (largest) part before the worker process, which has
@@ -1249,11 +1381,39 @@ def solve_parts(
         raise errors[0]
     for index in failed:  # the worker process died: solved here, with the same answer
         queue.answers[index] = _solve_part(tasks[index])
-    answers = [cast(PartAnswer, a) for a in queue.answers]
+    answers = [
+        _in_part_order(cast(PartAnswer, a), order_g, order_h)
+        for a, (order_g, order_h) in zip(queue.answers, orders, strict=True)
+    ]
     control = [np.zeros(a.group.shape[0], dtype=bool) for a in answers]
     if control_arm:
         control = _treatment_coins(parts, answers, n_households, seed)
     return PartsAssignment(answers, control, SolveStats.total(a.stats for a in answers))
+
+
+def _in_part_order(answer: PartAnswer, order_g: I64, order_h: I64) -> PartAnswer:
+    """A part's answer, solved in label order, in the order of the part's participants."""
+    group, household = order_g[answer.group], order_h[answer.household]
+    order = np.lexsort((household, group))
+    counts = answer.counts
+    back_g, back_h = np.argsort(order_g), np.argsort(order_h)
+    return PartAnswer(
+        group[order],
+        household[order],
+        answer.distance_km[order],
+        answer.group_rank[order],
+        answer.household_rank[order],
+        ReachCounts(
+            counts.group_in_range[back_g],
+            counts.group_capacity_ok[back_g],
+            counts.group_eligible[back_g],
+            counts.household_in_range[back_h],
+            counts.household_capacity_ok[back_h],
+            counts.household_eligible[back_h],
+        ),
+        answer.eligible_pairs,
+        answer.stats,
+    )
 
 
 def _treatment_coins(
