@@ -244,3 +244,34 @@ def test_an_error_in_a_part_solved_by_the_worker_process_is_raised_here(
             control_arm=False,
             solver_process=True,
         )
+
+
+@pytest.mark.parametrize("control_arm", [False, True])
+def test_a_part_solved_as_several_networks_reaches_the_oracle_optimum(control_arm: bool) -> None:
+    """A part handed over in label order and split into several networks (its arcs grouped
+    by network without a sort) is solved to the exact optimum, pruned or not."""
+    for seed in range(8):
+        r = canonical_round(towns(60 + seed, control_arm=control_arm, groups=30, households=80))
+        want = oracle_levels(r)
+        whole = [(r, np.arange(len(r.groups)), np.arange(len(r.households)))]
+        for prune_above in (0, 10**9):
+            answer = solve_parts(
+                whole,
+                n_groups=len(r.groups),
+                n_households=len(r.households),
+                seed=seed,
+                control_arm=control_arm,
+                network_arcs=1 + seed % 3 * 10,
+                prune_above=prune_above,
+                solver_process=False,
+            )
+            [part] = answer.parts
+            [control] = answer.control
+            assert answer.stats.networks > 1
+            assert int((~control).sum()) == want.pairs
+            assert int(control.sum()) == want.doubles
+            assert int((part.group_rank + part.household_rank).sum()) == want.preference_cost
+            assert float(part.distance_km.sum()) == pytest.approx(want.total_distance_km, abs=1e-6)
+            # Pairs are sorted by (group, household) in the part's own order.
+            keys = part.group * len(r.households) + part.household
+            assert (np.diff(keys) > 0).all()

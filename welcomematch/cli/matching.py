@@ -112,12 +112,15 @@ def _match(args: argparse.Namespace) -> int:
 
     from welcomematch.core.engine import run_round
     from welcomematch.core.roundfile import dumps_result
+    from welcomematch.core.runtime import paused_gc
 
-    round_ = _read_round(args.round_file)
-    if args.seed is not None:
-        round_ = replace(round_, parameters=replace(round_.parameters, seed=args.seed))
-    # The reader has validated the round (an int from --seed keeps it valid).
-    write_atomically(dumps_result(run_round(round_, validated=True)), args.output)
+    with paused_gc():
+        round_ = _read_round(args.round_file)
+        if args.seed is not None:
+            round_ = replace(round_, parameters=replace(round_.parameters, seed=args.seed))
+        # The reader has validated the round (an int from --seed keeps it valid).
+        text = dumps_result(run_round(round_, validated=True))
+    write_atomically(text, args.output)
     return 0
 
 

@@ -29,8 +29,10 @@ import numpy.typing as npt
 
 import welcomematch
 from welcomematch.core.eligibility import (
+    PARTS_ABOVE,
     Candidates,
     ReachCounts,
+    available_cpus,
     eligibility,
     round_parts,
     sub_round,
@@ -48,7 +50,8 @@ from welcomematch.core.model import (
     Unmatched,
     UnmatchedReason,
 )
-from welcomematch.core.optimal import PartAnswer, pair_ranks, solve_parts
+from welcomematch.core.optimal import PartAnswer, pair_ranks, solve_parts, start_worker
+from welcomematch.core.runtime import paused_gc
 
 #: Bumped whenever the engine can return a different result for the same round and seed.
 ENGINE_VERSION = 6
@@ -256,6 +259,11 @@ def run_round(round: Round, *, validated: bool = False) -> Result:
     Infeasible
         If a solver fails on a well-formed round (a bug, never an expected outcome).
     """
+    with paused_gc():
+        return _run_round(round, validated=validated)
+
+
+def _run_round(round: Round, *, validated: bool) -> Result:
     if not validated:
         validate_round(round)
     canon = canonical_round(round)
@@ -287,14 +295,22 @@ def _run_optimal(canon: Round) -> tuple[_Assigned, str]:
     machine has two), and gathered here.
     """
     params = canon.parameters
-    splits = round_parts(canon)
-    answer = solve_parts(
-        [(sub_round(canon, g, h), g, h) for g, h in splits],
-        n_groups=len(canon.groups),
-        n_households=len(canon.households),
-        seed=params.seed,
-        control_arm=params.control_arm,
-    )
+    worker = None
+    if len(canon.groups) * len(canon.households) >= PARTS_ABOVE and available_cpus() >= 2:
+        worker = start_worker()  # starts while the round is split
+    try:
+        splits = round_parts(canon)
+        answer = solve_parts(
+            [(sub_round(canon, g, h), g, h) for g, h in splits],
+            n_groups=len(canon.groups),
+            n_households=len(canon.households),
+            seed=params.seed,
+            control_arm=params.control_arm,
+            worker=worker,
+        )
+    finally:
+        if worker is not None:
+            worker.close()
     return _assigned(canon, splits, answer.parts, answer.control), answer.solver
 
 

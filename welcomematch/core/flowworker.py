@@ -24,6 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from welcomematch.core.runtime import paused_gc
+
 _HEADER = struct.Struct("<Q")
 
 
@@ -128,12 +130,15 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
             payload = _read_frame(requests)
         except EOFError:
             return
-        function, argument = pickle.loads(payload)
-        try:
-            reply = (True, function(argument))
-        except Exception as error:  # sent back and raised in the caller
-            reply = (False, error)
-        _write_frame(answers, pickle.dumps(reply, protocol=5))
+        with paused_gc():  # a request is a bulk of acyclic objects (see paused_gc)
+            function, argument = pickle.loads(payload)
+            try:
+                reply = (True, function(argument))
+            except Exception as error:  # sent back and raised in the caller
+                reply = (False, error)
+            frame = pickle.dumps(reply, protocol=5)
+        del function, argument, reply
+        _write_frame(answers, frame)
 
 
 def main() -> None:

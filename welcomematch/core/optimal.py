@@ -49,6 +49,7 @@ seeded fair coin picks treatment and control in every two-household group.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Sequence
@@ -551,13 +552,6 @@ def _solve_flow(net: _Network, lg: Ints, lh: Ints, cost: I64) -> I64:
     return np.asarray(smcf.flows(arcs), dtype=np.int64)
 
 
-def _request_potentials(request: _FlowRequest, answer: _FlowAnswer) -> I64:
-    """Node potentials of the request's network at the answer's (optimal) flow."""
-    net = request.network()
-    tails, heads, caps, costs = _arcs(net, request.lg, request.lh, request.cost)
-    return _potentials(net.n_nodes, tails, heads, costs, caps, answer.flows)
-
-
 def _potentials(n_nodes: int, tails: I64, heads: I64, costs: I64, caps: I64, flows: I64) -> I64:
     """Shortest-path distances from a virtual root on the residual network (Bellman–Ford).
 
@@ -656,7 +650,7 @@ def _network_steps(
             )
             keep[low[cheapest]] = True
         first: I64 | None = np.flatnonzero(keep)
-        degree_g = np.bincount(lg, minlength=n_g)
+        degree_g = np.diff(np.searchsorted(lg, np.arange(n_g + 1, dtype=lg.dtype)))  # sorted
         with_arcs_h = int(np.count_nonzero(np.bincount(lh, minlength=n_h)))
         bound_m1 = min(int(np.count_nonzero(degree_g)), with_arcs_h)
         bound_t = min(int(np.minimum(degree_g, 2).sum()), with_arcs_h)
@@ -776,6 +770,26 @@ def _violating(
 def _warm_up(_: object) -> bool:
     """Runs first in a new solver process, so that its imports overlap the caller's work."""
     return True
+
+
+def start_worker() -> FlowWorker | None:
+    """A worker process for :func:`solve_parts`, already importing the solver.
+
+    The warm-up runs on a helper thread, so the caller goes on at once (splitting the round,
+    say) while the worker starts; its first part waits for the warm-up. ``None`` if no
+    worker can be started (the parts are then all solved here).
+    """
+    try:
+        worker = FlowWorker()
+    except WorkerGone:
+        return None
+
+    def warm_up() -> None:
+        with contextlib.suppress(WorkerGone):  # the parts then find it gone: solved here
+            worker.call(_warm_up, None)
+
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+    return worker
 
 
 class _FlowSolver:
@@ -959,6 +973,24 @@ def components(candidates: Candidates, n_g: int, n_h: int) -> tuple[int, I64, I6
         sample |= crossing
 
 
+def _by_network(network: I64, net_arcs: I64, arc_end: I64) -> I64:
+    """Positions of the arcs grouped by network, in their own order inside each network.
+
+    The largest network (most of a part's arcs, as a rule) is picked out with one mask; the
+    few arcs of the others are sorted by network.
+    """
+    big = int(np.argmax(net_arcs))
+    in_big = network == big
+    rest = np.flatnonzero(~in_big)
+    rest = rest[np.argsort(network[rest], kind="stable")]
+    order = np.empty(network.shape[0], dtype=np.int64)
+    start = int(arc_end[big - 1]) if big else 0
+    order[start : start + int(net_arcs[big])] = np.flatnonzero(in_big)
+    order[:start] = rest[:start]
+    order[start + int(net_arcs[big]) :] = rest[start:]
+    return order
+
+
 def _identity(labels: I64) -> bool:
     """Whether ``labels`` is ``0, 1, ..., n-1``."""
     return bool(np.array_equal(labels, np.arange(labels.shape[0])))
@@ -1007,8 +1039,11 @@ def _plan(
     comp_order = np.lexsort((np.arange(n_comp), first_label))
     comp_rank = np.empty(n_comp, dtype=np.int64)
     comp_rank[comp_order] = np.arange(n_comp)
-    small_g = comp_rank[comp_g].astype(np.int32)  # int32 gathers: half the memory traffic
-    arc_count = np.bincount(small_g[candidates.group], minlength=n_comp)
+    # Arcs per component, from each group's number of arcs (the pairs are sorted by group).
+    degree = np.diff(
+        np.searchsorted(candidates.group, np.arange(n_g + 1, dtype=candidates.group.dtype))
+    )
+    arc_count = np.bincount(comp_rank[comp_g], weights=degree, minlength=n_comp).astype(np.int64)
     # Networks: runs of consecutive components with arcs, closed once big enough.
     net_of_comp = np.zeros(n_comp, dtype=np.int64)
     with_arcs = np.flatnonzero(arc_count)
@@ -1036,21 +1071,20 @@ def _plan(
     # Arcs ordered by (network, group rank, household rank). Candidates come sorted by
     # (group, household); when the labels are that order too (the parts of a large round are
     # relabelled that way), a stable sort by network keeps them sorted inside each network.
+    net_by_rank = net_of_comp[comp_order]
+    net_arcs = np.bincount(net_by_rank, weights=arc_count, minlength=n_net + 1).astype(np.int64)
+    arc_end = np.cumsum(net_arcs)
     order: I64 | None = None
     if n_net == 1 and _identity(label_g) and _identity(label_h):
         pass
     elif _identity(label_g) and _identity(label_h):
-        net_code = net_of_comp.astype(np.int16 if n_net < (1 << 15) else np.int64)[comp_g]
-        order = np.argsort(net_code[candidates.group], kind="stable").astype(np.int64)
+        order = _by_network(net_of_comp[comp_g][candidates.group], net_arcs[:n_net], arc_end)
     else:
         key = rank_g[candidates.group]
         key *= n_h
         key += rank_h[candidates.household]
         order = sort_order(key, n_g * n_h)
         del key
-    net_by_rank = net_of_comp[comp_order]
-    arc_end = np.cumsum(np.bincount(net_by_rank, weights=arc_count, minlength=n_net + 1))
-    arc_end = arc_end.astype(np.int64)
     g_end = np.cumsum(np.bincount(net_g, minlength=n_net + 1))
     h_end = np.cumsum(np.bincount(net_h, minlength=n_net + 1))
     cuts = list(range(1, n_net + 1))
@@ -1294,6 +1328,7 @@ def solve_parts(
     prune_above: int = PRUNE_ABOVE,
     network_arcs: int = NETWORK_ARCS,
     solver_process: bool | None = None,
+    worker: FlowWorker | None = None,
 ) -> PartsAssignment:
     """Exact lexicographic optimum of a round given as parts (see module docstring).
 
@@ -1318,6 +1353,9 @@ def solve_parts(
         machine has a second processor and the round has several parts (they are then
         shared between the two processes), or one part with many pairs (its flows are then
         solved there). The result is the same either way.
+    worker
+        A worker process started beforehand (:func:`start_worker`), used instead of a new
+        one when the parts are shared; the caller closes it.
     """
     rng = rng_for(seed, "optimal/relabel")
     label_g = random_labels(rng, n_groups)
@@ -1352,20 +1390,22 @@ def solve_parts(
     failed: list[int] = []
     errors: list[BaseException] = []
     feeder: threading.Thread | None = None
-    worker: FlowWorker | None = None
-    if share:
+    own_worker = worker is None
+    if not share:
+        worker = None
+    elif worker is None:
         try:
             worker = FlowWorker()
         except WorkerGone:
             worker = None
-        if worker is not None:
-            feeder = threading.Thread(
-                target=_feed_worker,
-                args=(queue, worker, failed, errors),
-                name="parts",
-                daemon=True,
-            )
-            feeder.start()
+    if worker is not None:
+        feeder = threading.Thread(
+            target=_feed_worker,
+            args=(queue, worker, failed, errors),
+            name="parts",
+            daemon=True,
+        )
+        feeder.start()
     try:
         index = first
         while index is not None:
@@ -1375,7 +1415,7 @@ def solve_parts(
         queue.close()  # after an error here, the worker takes no further part
         if feeder is not None:
             feeder.join()
-        if worker is not None:
+        if worker is not None and own_worker:
             worker.close()
     if errors:
         raise errors[0]
