@@ -377,13 +377,23 @@ def _read(path: str | Path, what: str) -> bytes:
 # --------------------------------------------------------------------------- writing
 
 
+# One encoder for every value written: ``json.dumps`` with options builds a new encoder per
+# call, which costs more than encoding a small object (a result has one per pair).
+_SCALAR = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+_INLINE = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+
+
 def _scalar(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return _SCALAR.encode(value)
 
 
 def _inline(obj: Mapping[str, object]) -> str:
     """One JSON object on one line, keys in the mapping's order (``{"a": 1, "b": [1, 2]}``)."""
-    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+    return _INLINE.encode(obj)
+
+
+class _Lines(list[str]):
+    """List items already written as one-line JSON text (see :func:`_pair_line`)."""
 
 
 def _document(sections: Mapping[str, object]) -> str:
@@ -397,9 +407,8 @@ def _document(sections: Mapping[str, object]) -> str:
                 lines.append(f"  {_scalar(key)}: []{comma}")
                 continue
             lines.append(f"  {_scalar(key)}: [")
-            for position, item in enumerate(value):
-                inner = "," if position < len(value) - 1 else ""
-                lines.append(f"    {_inline(item)}{inner}")
+            texts = value if isinstance(value, _Lines) else [_inline(item) for item in value]
+            lines.append(",\n".join(f"    {text}" for text in texts))
             lines.append(f"  ]{comma}")
         elif isinstance(value, dict):
             lines.append(f"  {_scalar(key)}: {_inline(value)}{comma}")
@@ -478,24 +487,55 @@ def _unmatched_dict(item: Unmatched) -> dict[str, object]:
     }
 
 
+# The same text as ``_inline(_pair_dict(pair))`` and ``_inline(_unmatched_dict(item))``,
+# written directly (a result has tens of thousands of them): strings escaped by the json
+# module's own function, numbers as the json module writes them (``repr``).
+_json_string = json.encoder.encode_basestring
+
+
+def _pair_line(pair: Pair) -> str:
+    return (
+        f'{{"group": {_json_string(pair.group)}, "household": {_json_string(pair.household)}, '
+        f'"distance_km": {float.__repr__(_km(pair.distance_km))}, '
+        f'"group_rank": {int.__repr__(pair.group_rank)}, '
+        f'"household_rank": {int.__repr__(pair.household_rank)}}}'
+    )
+
+
+def _unmatched_line(item: Unmatched) -> str:
+    return (
+        f'{{"id": {_json_string(item.id)}, "reason": {_json_string(item.reason.value)}, '
+        f'"eligible_partners": {int.__repr__(item.eligible_partners)}}}'
+    )
+
+
 def result_to_dict(result: Result) -> dict[str, object]:
     """The result as plain JSON data in the contract's field order, lists sorted by id."""
+    return _result_sections(result, _pair_dict, _unmatched_dict, list)
+
+
+def _result_sections(
+    result: Result,
+    pair: Callable[[Pair], Any],
+    unmatched: Callable[[Unmatched], Any],
+    listed: Callable[[list[Any]], list[Any]],
+) -> dict[str, object]:
     s = result.summary
     return {
         "format": RESULT_FORMAT,
         "parameters": _parameters_dict(result.parameters),
-        "matches": [
-            _pair_dict(p) for p in sorted(result.matches, key=lambda p: (p.group, p.household))
-        ],
-        "controls": [
-            _pair_dict(p) for p in sorted(result.controls, key=lambda p: (p.group, p.household))
-        ],
-        "unmatched_groups": [
-            _unmatched_dict(u) for u in sorted(result.unmatched_groups, key=lambda u: u.id)
-        ],
-        "unmatched_households": [
-            _unmatched_dict(u) for u in sorted(result.unmatched_households, key=lambda u: u.id)
-        ],
+        "matches": listed(
+            [pair(p) for p in sorted(result.matches, key=lambda p: (p.group, p.household))]
+        ),
+        "controls": listed(
+            [pair(p) for p in sorted(result.controls, key=lambda p: (p.group, p.household))]
+        ),
+        "unmatched_groups": listed(
+            [unmatched(u) for u in sorted(result.unmatched_groups, key=lambda u: u.id)]
+        ),
+        "unmatched_households": listed(
+            [unmatched(u) for u in sorted(result.unmatched_households, key=lambda u: u.id)]
+        ),
         "summary": {
             "groups": s.groups,
             "households": s.households,
@@ -512,7 +552,7 @@ def result_to_dict(result: Result) -> dict[str, object]:
 
 def dumps_result(result: Result) -> str:
     """The result file text: same Result, same bytes; one pair per line; trailing newline."""
-    return _document(result_to_dict(result))
+    return _document(_result_sections(result, _pair_line, _unmatched_line, _Lines))
 
 
 # --------------------------------------------------------------------------- reading results
