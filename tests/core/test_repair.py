@@ -137,15 +137,17 @@ def test_parallel_arcs_use_the_cheaper_one() -> None:
 
 
 def test_gaps_beyond_exact_floating_point_are_left_to_the_solver() -> None:
-    n = 3
-    t = np.array([0, 1], np.int64)
-    h = np.array([1, 2], np.int64)
-    caps = np.array([1, 1], np.int64)
-    costs = np.array([1 << 53, 0], np.int64)
-    flows = np.array([1, 1], np.int64)
+    # 0 -> 1 -> 2 carries one unit at a huge cost; 0 -> 2 directly would save 2**53 - 1,
+    # a gap float64 cannot search exactly, even beside an arc with a small gap (3 -> 4).
+    n = 5
+    t = np.array([0, 1, 3], np.int64)
+    h = np.array([1, 2, 4], np.int64)
+    caps = np.array([1, 1, 1], np.int64)
+    costs = np.array([1 << 53, 0, 5], np.int64)
+    flows = np.array([1, 1, 1], np.int64)
     pot = _potentials(n, t, h, costs, caps, flows)
     flow = OptimalFlow(n, t, h, caps, costs, flows, pot)
-    assert not flow.add(np.array([0]), np.array([2]), np.array([0]))
+    assert not flow.add(np.array([3, 0]), np.array([4, 2]), np.array([1, 1]))
 
 
 def test_check_rejects_potentials_that_do_not_prove_optimality() -> None:

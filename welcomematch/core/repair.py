@@ -106,7 +106,7 @@ class OptimalFlow:
             pending = pending[(rc[pending] < 0) & (self.flows[pending] < self.caps[pending])]
             if pending.shape[0] == 0:
                 return True
-            if int(-rc[pending].max()) >= _EXACT_BELOW:
+            if int(-rc[pending].min()) >= _EXACT_BELOW:  # the largest gap
                 return False
             self._batch(graph, rc, pending)
         return False
