@@ -38,7 +38,13 @@ full network (no negative cycle), so the answer is exact.
 *Parts* (large rounds): :func:`solve_parts` takes a round split into parts that no eligible
 pair crosses (:func:`welcomematch.core.eligibility.round_parts`, towns in practice); each part
 is paired and solved on its own — in this process or in a worker process, whichever is free —
-and its answer depends only on the part and its participants' labels.
+and its answer depends only on the part and its participants' labels. A part is handed over
+with its participants in label order, so its pairs come out of eligibility already sorted
+in label space.
+
+*Repairs*: when a certification finds only a few violating arcs, they are added to the
+solved flow and repaired by shortest-path searches (:mod:`welcomematch.core.repair`) instead
+of solving the network again; the repaired flow is checked and certified the same way.
 
 *Lottery*: groups and households are relabelled by a seeded uniform permutation before the
 network is built, and everything (arc order, pruning ties, matchings) is decided in label
