@@ -220,11 +220,12 @@ def test_every_objective_level_equals_an_exact_ilp_on_random_small_rounds(
         assert_levels_match(result_levels(res), oracle_levels(r))
 
 
-@pytest.mark.parametrize("control_arm", [False, True])
-def test_pruned_network_certified_by_reduced_costs_is_still_exact(control_arm: bool) -> None:
-    # prune_above=0 forces the pruned path (k cheapest arcs + certification) on every round.
-    rng = np.random.default_rng(77 + control_arm)
-    for _ in range(120):
+def assert_pruned_rounds_are_exact(
+    rng: np.random.Generator, control_arm: bool, rounds: int
+) -> None:
+    """``prune_above=0`` forces the pruned path (k cheapest arcs + certification) on random
+    rounds: the same number of assigned pairs and the same integer objective as unpruned."""
+    for _ in range(rounds):
         r = canonical_round(random_round(rng, control_arm=control_arm))
         c = eligible_candidates(r)
         gr, hr = pair_ranks(r, c)
@@ -234,10 +235,14 @@ def test_pruned_network_certified_by_reduced_costs_is_still_exact(control_arm: b
         )
         assert pruned.pruned or len(c) == 0
         cost_full, _ = integer_costs(gr + hr, c.distance_km, max_pairs=len(r.households), n_nodes=1)
-        # same number of assigned pairs and the same integer objective
         assert pruned.pairs.shape == full.pairs.shape
         assert cost_full[pruned.pairs].sum() == cost_full[full.pairs].sum()
         assert (~pruned.control).sum() == (~full.control).sum()
+
+
+@pytest.mark.parametrize("control_arm", [False, True])
+def test_pruned_network_certified_by_reduced_costs_is_still_exact(control_arm: bool) -> None:
+    assert_pruned_rounds_are_exact(np.random.default_rng(77 + control_arm), control_arm, 120)
 
 
 def test_denser_rounds_with_many_candidates_match_the_ilp() -> None:

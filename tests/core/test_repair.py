@@ -6,12 +6,10 @@ import numpy as np
 import pytest
 from ortools.graph.python import min_cost_flow
 
-from tests.core.test_optimal import random_round
+from tests.core.test_optimal import assert_pruned_rounds_are_exact
 from welcomematch.core import optimal, repair
-from welcomematch.core.eligibility import eligible_candidates
-from welcomematch.core.engine import canonical_round
 from welcomematch.core.errors import Infeasible
-from welcomematch.core.optimal import _potentials, integer_costs, pair_ranks, solve_optimal
+from welcomematch.core.optimal import _potentials
 from welcomematch.core.repair import OptimalFlow
 
 Arr = np.ndarray
@@ -184,19 +182,7 @@ def test_networks_certified_with_repairs_are_still_exact(
         return done
 
     monkeypatch.setattr(repair.OptimalFlow, "add", counting_add)
-    rng = np.random.default_rng(1129 + control_arm)
-    for _ in range(150):
-        r = canonical_round(random_round(rng, control_arm=control_arm))
-        c = eligible_candidates(r)
-        gr, hr = pair_ranks(r, c)
-        full = solve_optimal(r, c, gr + hr, seed=r.parameters.seed, control_arm=control_arm)
-        pruned = solve_optimal(
-            r, c, gr + hr, seed=r.parameters.seed, control_arm=control_arm, prune_above=0
-        )
-        cost, _ = integer_costs(gr + hr, c.distance_km, max_pairs=len(r.households), n_nodes=1)
-        assert pruned.pairs.shape == full.pairs.shape
-        assert cost[pruned.pairs].sum() == cost[full.pairs].sum()
-        assert (~pruned.control).sum() == (~full.control).sum()
+    assert_pruned_rounds_are_exact(np.random.default_rng(1129 + control_arm), control_arm, 150)
     assert repaired > 30
 
 
