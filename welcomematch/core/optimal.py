@@ -1012,13 +1012,6 @@ class _Plan:
     components: int
 
 
-def _local_labels(labels: I64) -> I64:
-    """Ranks ``0..n-1`` of distinct labels (the identity on a permutation of ``0..n-1``)."""
-    ranks = np.empty(labels.shape[0], dtype=np.int64)
-    ranks[np.argsort(labels, kind="stable")] = np.arange(labels.shape[0], dtype=np.int64)
-    return ranks
-
-
 def _plan(
     candidates: Candidates,
     preference: Ints,
@@ -1224,11 +1217,12 @@ class PartAnswer:
 
 @dataclass(frozen=True)
 class _PartTask:
-    """Everything needed to solve one part, anywhere: it pickles to a worker process."""
+    """Everything needed to solve one part, anywhere: it pickles to a worker process.
+
+    The part's participants are in lottery order: their positions are their labels.
+    """
 
     round: Round
-    label_g: I64
-    label_h: I64
     prune_above: int
     network_arcs: int
     solver_process: bool | None
@@ -1242,8 +1236,8 @@ def _solve_part(task: _PartTask) -> PartAnswer:
     found = _solve_networks(
         candidates,
         group_rank + household_rank,
-        task.label_g,
-        task.label_h,
+        np.arange(len(part.groups), dtype=np.int64),
+        np.arange(len(part.households), dtype=np.int64),
         control_arm=part.parameters.control_arm,
         prune_above=task.prune_above,
         network_arcs=task.network_arcs,
@@ -1381,8 +1375,6 @@ def solve_parts(
                 tuple(sub.groups[i] for i in order_g.tolist()),
                 tuple(sub.households[j] for j in order_h.tolist()),
             ),
-            np.arange(order_g.shape[0], dtype=np.int64),
-            np.arange(order_h.shape[0], dtype=np.int64),
             prune_above,
             network_arcs,
             False if several else solver_process,
