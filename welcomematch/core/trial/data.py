@@ -32,6 +32,7 @@ __all__ = [
     "Design",
     "TrialData",
     "design",
+    "dumps_trial_csv",
     "is_number",
     "outcome_values",
     "parse_number",
@@ -51,7 +52,7 @@ DESIGN_COLUMNS: tuple[str, ...] = (PAIR, ARM, UNIT)
 CANNOT_READ = "cannot read the file: {reason}"
 NOT_UTF8 = "not UTF-8 text (byte 0x{byte:02x})"
 NOT_CSV = "not readable as CSV: {reason}"
-EMPTY_FILE = "the file is empty: a header row is required"
+EMPTY_FILE = "the file is empty: a header row with pair and arm is required"
 EMPTY_HEADER = "the header cell is empty: every column needs a name"
 DUPLICATE_HEADER = "appears twice in the header (also column {first})"
 MISSING_COLUMN = "required column missing from the header"
@@ -149,9 +150,9 @@ def parse_trial_bytes(raw: bytes) -> TrialData:
         header = _first_record(before) if line > 1 else []
         current = before.rsplit("\n", 1)[-1]
         index = len(next(csv.reader([current]), [""])) - 1 if current else 0
-        column = header[index].strip() if index < len(header) else None
+        column = header[index].strip() if index < len(header) else f"#{index + 1}"
         if line == 1:
-            column = None
+            column = f"#{index + 1}"  # the header cell itself cannot be read
         raise error(NOT_UTF8.format(byte=raw[exc.start]), line, column) from None
     return parse_trial_csv(text)
 
@@ -180,7 +181,7 @@ def parse_trial_csv(text: str) -> TrialData:
     except csv.Error as exc:
         raise error(NOT_CSV.format(reason=exc), reader.line_num or 1, None) from None
     if not records or not any(cell.strip() for cell in records[0][1]):
-        raise error(EMPTY_FILE, 1, None)
+        raise error(EMPTY_FILE, 1, PAIR)
     header_line, header = records[0]
     columns = _columns(header, header_line)
     rows: list[tuple[str, ...]] = []
@@ -258,6 +259,18 @@ def _cell(value: object, line: int, column: str) -> str:
     if isinstance(value, int | Decimal):
         return str(value)
     return str(value).strip()
+
+
+def dumps_trial_csv(data: TrialData) -> str:
+    """The trial data file text of ``data``: UTF-8 CSV, ``\\n`` line ends, quoted as needed.
+
+    :func:`parse_trial_csv` reads it back to the same columns and rows.
+    """
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(data.columns)
+    writer.writerows(data.rows)
+    return buffer.getvalue()
 
 
 # --------------------------------------------------------------------------- design
