@@ -146,6 +146,16 @@ def test_trailing_empty_cells_of_a_spreadsheet_export_are_ignored() -> None:
         ),
         pytest.param("", (), "line 1: column 'pair'", trialdata.EMPTY_FILE, id="empty-file"),
         pytest.param(
+            "\n \n,,\n", (), "line 1: column 'pair'", trialdata.EMPTY_FILE, id="blank-file"
+        ),
+        pytest.param(
+            "\npair,arm\nG1,treatment\nG1,control\n",
+            (),
+            "line 1: column 'pair'",
+            trialdata.BLANK_FIRST_LINE,
+            id="blank-first-line",
+        ),
+        pytest.param(
             "pair,arm,gain,pair\nG1,treatment,1,G1\n",
             (),
             "line 1: column 'pair'",

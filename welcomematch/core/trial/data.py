@@ -53,6 +53,7 @@ CANNOT_READ = "cannot read the file: {reason}"
 NOT_UTF8 = "not UTF-8 text (byte 0x{byte:02x})"
 NOT_CSV = "not readable as CSV: {reason}"
 EMPTY_FILE = "the file is empty: a header row with pair and arm is required"
+BLANK_FIRST_LINE = "the first line must be the header row (pair, arm, …); it is blank"
 EMPTY_HEADER = "the header cell is empty: every column needs a name"
 DUPLICATE_HEADER = "appears twice in the header (also column {first})"
 MISSING_COLUMN = "required column missing from the header"
@@ -180,8 +181,10 @@ def parse_trial_csv(text: str) -> TrialData:
             start = reader.line_num + 1
     except csv.Error as exc:
         raise error(NOT_CSV.format(reason=exc), reader.line_num or 1, None) from None
-    if not records or not any(cell.strip() for cell in records[0][1]):
+    if not any(any(cell.strip() for cell in record) for _, record in records):
         raise error(EMPTY_FILE, 1, PAIR)
+    if not any(cell.strip() for cell in records[0][1]):
+        raise error(BLANK_FIRST_LINE, 1, PAIR)
     header_line, header = records[0]
     columns = _columns(header, header_line)
     rows: list[tuple[str, ...]] = []
