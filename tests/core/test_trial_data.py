@@ -302,3 +302,12 @@ def test_the_writer_gives_a_file_the_reader_reads_back() -> None:
     again = parse_trial_csv(text)
     assert (again.columns, again.rows) == (data.columns, data.rows)
     assert float(again.rows[0][3]) == 0.1 + 0.2  # full precision survives
+
+
+def test_data_built_by_hand_with_ragged_rows_is_bad_input() -> None:
+    short = TrialData(columns=("pair", "arm", "y"), rows=(("G1", "treatment", "1"), ("G1",)))
+    with pytest.raises(InvalidInput, match=r"^line 3: column 'arm': missing: the row has 1 "):
+        analyse(short, [])
+    long = TrialData(columns=("pair", "arm"), rows=(("G1", "treatment", "1"),))
+    with pytest.raises(InvalidInput, match=r"^line 2: column '#3 \(no header\)': the row has 3"):
+        analyse(long, [])

@@ -292,8 +292,21 @@ def design(data: TrialData) -> Design:
     pair_at, arm_at = data.column(PAIR), data.column(ARM)
     seen: dict[str, dict[str, int]] = {}
     for index, row in enumerate(data.rows):
-        pair, arm = row[pair_at], row[arm_at]
         line = data.line(index)
+        if len(row) != len(data.columns):
+            fields, columns = len(row), len(data.columns)
+            if fields < columns:
+                raise error(
+                    TOO_FEW_FIELDS.format(fields=fields, columns=columns),
+                    line,
+                    data.columns[fields],
+                )
+            raise error(
+                TOO_MANY_FIELDS.format(fields=fields, columns=columns),
+                line,
+                f"#{columns + 1} (no header)",
+            )
+        pair, arm = row[pair_at], row[arm_at]
         if pair == "":
             raise error(EMPTY_PAIR, line, PAIR)
         if arm not in ARMS:
