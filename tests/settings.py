@@ -12,3 +12,8 @@ os.environ.setdefault("WELCOMEMATCH_HOME", tempfile.mkdtemp(prefix="welcomematch
 from welcomematch.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tasks run where they are enqueued (django-tasks' own immediate backend), so a test that posts
+# "run" sees the outcome at once; tests/matching/test_jobs.py uses the database backend and a
+# real worker.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -30,10 +30,21 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="allow wiping a non-SQLite database (DATABASE_URL) to build the demo in it",
     )
+    demo.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not start a background worker beside the server",
+    )
     demo.set_defaults(handler=run_demo)
 
     serve = subparsers.add_parser("serve", help="apply migrations and serve the web application")
     serve.add_argument("--address", default=DEFAULT_ADDRESS)
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not start a background worker beside the server (run `welcomematch worker` "
+        "yourself, e.g. as a systemd service)",
+    )
     serve.set_defaults(handler=run_serve)
 
     manage = subparsers.add_parser(
@@ -97,22 +108,32 @@ def run_demo(args: argparse.Namespace) -> int:
     )
     if args.no_serve:
         return 0
-    return _serve(args.address, migrate=False)
+    return _serve(args.address, migrate=False, worker=not args.no_worker)
 
 
-def _serve(address: str, *, migrate: bool) -> int:
+def _serve(address: str, *, migrate: bool, worker: bool) -> int:
     from django.core.management import call_command
+
+    from welcomematch.cli.worker import start_worker_process
 
     if migrate:
         call_command("migrate", interactive=False, verbosity=1)
+    child = start_worker_process() if worker else None
+    if child is not None:
+        print("Started a background worker (round runs and confirmations).", flush=True)
     print(f"Serving http://{address}/ (Ctrl+C to stop)", flush=True)
-    call_command("runserver", address, use_reloader=False, insecure_serving=True)
+    try:
+        call_command("runserver", address, use_reloader=False, insecure_serving=True)
+    finally:
+        if child is not None:
+            child.terminate()
+            child.wait(timeout=30)
     return 0
 
 
 def run_serve(args: argparse.Namespace) -> int:
     django_setup()
-    return _serve(args.address, migrate=True)
+    return _serve(args.address, migrate=True, worker=not args.no_worker)
 
 
 def run_manage(args: argparse.Namespace) -> int:

@@ -173,3 +173,73 @@ class UnmatchedEntry(models.Model):
     def __str__(self) -> str:
         who = self.group if self.group_id else self.household
         return f"{who}: {self.reason}"
+
+
+class JobKind(models.TextChoices):
+    RUN = "run", _("Run")
+    CONFIRM = "confirm", _("Confirm")
+
+
+class JobStage(models.TextChoices):
+    QUEUED = "queued", _("Waiting for a worker")
+    BUILDING = "building", _("Gathering the participants")
+    SOLVING = "solving", _("Finding the best pairs")
+    STORING = "storing", _("Storing the proposals")
+    CONFIRMING = "confirming", _("Creating the matches and control assignments")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+#: Stages of a job that has not finished: at most one such job per round.
+ACTIVE_JOB_STAGES = (
+    JobStage.QUEUED,
+    JobStage.BUILDING,
+    JobStage.SOLVING,
+    JobStage.STORING,
+    JobStage.CONFIRMING,
+)
+
+
+class RoundJob(models.Model):
+    """Running or confirming a round in the background: its progress, outcome and error."""
+
+    round = models.ForeignKey(
+        MatchingRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="jobs"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=JobKind.choices)
+    stage = models.CharField(
+        _("stage"), max_length=16, choices=JobStage.choices, default=JobStage.QUEUED
+    )
+    #: ``[[stage, ISO time], ...]`` in the order the stages were reached.
+    stages = models.JSONField(_("stages reached"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = _("round job")
+        verbose_name_plural = _("round jobs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round"],
+                condition=models.Q(stage__in=ACTIVE_JOB_STAGES),
+                name="roundjob_one_active_per_round",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.round} ({self.get_stage_display()})"
+
+    @property
+    def active(self) -> bool:
+        return self.stage in ACTIVE_JOB_STAGES

@@ -8,7 +8,7 @@ assignments, and its stored round and result files reproduce it byte for byte.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -61,9 +61,9 @@ def new_seed() -> int:
     return secrets.randbits(31)
 
 
-def _transition(*, round: MatchingRound, target: RoundStatus) -> str:
-    current = round.status
-    if target not in ROUND_TRANSITIONS[current]:
+def check_transition(*, round: MatchingRound, target: RoundStatus) -> None:
+    """Refuse, with a message in words, a move the round's transition table does not allow."""
+    if target not in ROUND_TRANSITIONS[round.status]:
         raise ValidationError(
             message(
                 ERR_TRANSITION,
@@ -72,6 +72,11 @@ def _transition(*, round: MatchingRound, target: RoundStatus) -> str:
             ),
             code="invalid_transition",
         )
+
+
+def _transition(*, round: MatchingRound, target: RoundStatus) -> str:
+    current = round.status
+    check_transition(round=round, target=target)
     round.status = target
     return current
 
@@ -235,16 +240,31 @@ def _store_result(*, round: MatchingRound, core_round: Round, result: Result) ->
     )
 
 
-@transaction.atomic
-def round_run(*, round: MatchingRound, actor: User | None) -> MatchingRound:
+#: Called with a stage name ("building", "solving", "storing") as a run moves on.
+Progress = Callable[[str], None]
+
+
+def _no_progress(stage: str) -> None:
+    """The default progress report: nobody is watching."""
+
+
+def round_run(
+    *, round: MatchingRound, actor: User | None, progress: Progress = _no_progress
+) -> MatchingRound:
     """Run the engine over the participants ready now and store proposals and explanations.
 
     A proposed round may be run again (participants may have changed); the seed stays, so the
     same participants give the same result. All or nothing: on any error nothing is stored.
+    The input is gathered and solved outside the storing transaction (a national round takes
+    seconds to solve; holding a lock that long would block every other writer), then the
+    round's status is checked again under its lock before anything is written.
     """
-    round = MatchingRound.objects.select_for_update().get(pk=round.pk)
-    previous = _transition(round=round, target=RoundStatus.PROPOSED)
+    progress("building")
+    with transaction.atomic():
+        round = MatchingRound.objects.select_for_update().get(pk=round.pk)
+        _transition(round=round, target=RoundStatus.PROPOSED)
     core_round = build_core_round(round=round)
+    progress("solving")
     try:
         result = engine.run_round(core_round)
     except InvalidInput as error:
@@ -255,27 +275,31 @@ def round_run(*, round: MatchingRound, actor: User | None) -> MatchingRound:
         raise ValidationError(
             message(selectors.ERR_ENGINE_INPUT, detail=error), code="engine_failed"
         ) from error
-    _store_result(round=round, core_round=core_round, result=result)
-    round.round_file = roundfile.round_to_dict(core_round)
-    round.result_file = roundfile.result_to_dict(result)
-    round.engine_version = result.summary.version
-    round.run_at = timezone.now()
-    round.full_clean()
-    round.save()
-    audit_record(
-        actor=actor,
-        action="round.run" if previous == RoundStatus.DRAFT else "round.rerun",
-        obj=round,
-        data={
-            "groups": result.summary.groups,
-            "households": result.summary.households,
-            "eligible_pairs": result.summary.eligible_pairs,
-            "matched": result.summary.matched,
-            "controls": result.summary.controls,
-            "seed": round.seed,
-            "version": result.summary.version,
-        },
-    )
+    progress("storing")
+    with transaction.atomic():
+        round = MatchingRound.objects.select_for_update().get(pk=round.pk)
+        previous = _transition(round=round, target=RoundStatus.PROPOSED)
+        _store_result(round=round, core_round=core_round, result=result)
+        round.round_file = roundfile.round_to_dict(core_round)
+        round.result_file = roundfile.result_to_dict(result)
+        round.engine_version = result.summary.version
+        round.run_at = timezone.now()
+        round.full_clean()
+        round.save()
+        audit_record(
+            actor=actor,
+            action="round.run" if previous == RoundStatus.DRAFT else "round.rerun",
+            obj=round,
+            data={
+                "groups": result.summary.groups,
+                "households": result.summary.households,
+                "eligible_pairs": result.summary.eligible_pairs,
+                "matched": result.summary.matched,
+                "controls": result.summary.controls,
+                "seed": round.seed,
+                "version": result.summary.version,
+            },
+        )
     return round
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.round_detail, name="round_detail"),
     path("<int:pk>/run/", views.round_run, name="round_run"),
     path("<int:pk>/confirm/", views.round_confirm, name="round_confirm"),
+    path("<int:pk>/job.json", views.round_job_status, name="round_job_status"),
     path("<int:pk>/cancel/", views.round_cancel, name="round_cancel"),
     path("<int:pk>/input.json", views.round_download, {"kind": "input"}, name="round_input"),
     path("<int:pk>/result.json", views.round_download, {"kind": "result"}, name="round_result"),

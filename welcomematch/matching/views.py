@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -26,9 +26,17 @@ from welcomematch.core.model import Mechanism as CoreMechanism
 from welcomematch.core.model import Round
 from welcomematch.intake.models import Household, WelcomeGroup
 from welcomematch.lifecycle.views import audit_rows
-from welcomematch.matching import selectors, services
+from welcomematch.matching import jobs, selectors, services
 from welcomematch.matching.forms import CancelForm, RoundCreateForm, WhyNotForm
-from welcomematch.matching.models import MatchingRound, ProposalRole, RoundStatus, UnmatchedEntry
+from welcomematch.matching.models import (
+    JobKind,
+    JobStage,
+    MatchingRound,
+    ProposalRole,
+    RoundJob,
+    RoundStatus,
+    UnmatchedEntry,
+)
 from welcomematch.programmes.models import Programme
 
 #: Plain-language explanations of the unmatched reason codes (docs/round-format.md).
@@ -403,7 +411,10 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_confirm": RoundStatus.CONFIRMED in services.ROUND_TRANSITIONS[round.status],
         "can_cancel": RoundStatus.CANCELLED in services.ROUND_TRANSITIONS[round.status],
         "cancel_form": CancelForm(),
+        **_job_context(round.jobs.first()),
     }
+    if context["job"] is not None and context["job"].active:
+        context["can_run"] = context["can_confirm"] = context["can_cancel"] = False
     if round.status == RoundStatus.DRAFT:
         # What the run will take: everyone ready now, or only the selected ones among them.
         groups = selectors.groups_ready(programme=round.programme, city=round.city)
@@ -423,32 +434,94 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "matching/round_detail.html", context)
 
 
-@require_POST
-@role_required(MANAGERS)
-def round_run(request: HttpRequest, pk: int) -> HttpResponse:
-    round = _get_round(request, pk)
+def _start(request: HttpRequest, round: MatchingRound, kind: JobKind) -> HttpResponse:
     try:
-        services.round_run(round=round, actor=request.user)  # type: ignore[arg-type]
+        job = jobs.round_job_start(round=round, kind=kind, actor=request.user)  # type: ignore[arg-type]
     except ValidationError as error:
         _messages_from(request, error)
     else:
-        messages.success(request, _("The round ran. Check the proposed pairs below."))
+        # A worker usually takes the job later; where tasks run at once, say how it went.
+        if job.stage == JobStage.FAILED:
+            messages.error(request, job.error)
+        elif job.stage == JobStage.DONE:
+            messages.success(
+                request,
+                _("The round ran. Check the proposed pairs below.")
+                if kind == JobKind.RUN
+                else _("The round is confirmed: the matches and control assignments exist."),
+            )
+        else:
+            messages.info(
+                request,
+                _("The round is being run. This page follows its progress.")
+                if kind == JobKind.RUN
+                else _("The round is being confirmed. This page follows its progress."),
+            )
     return redirect("matching:round_detail", pk=round.pk)
+
+
+@require_POST
+@role_required(MANAGERS)
+def round_run(request: HttpRequest, pk: int) -> HttpResponse:
+    return _start(request, _get_round(request, pk), JobKind.RUN)
+
+
+def _job_context(job: RoundJob | None) -> dict[str, Any]:
+    """What the page and the progress poll show of the round's latest job."""
+    if job is None:
+        return {"job": None}
+    steps = RUN_STEPS if job.kind == JobKind.RUN else CONFIRM_STEPS
+    reached = {stage for stage, _when in job.stages}
+    return {
+        "job": job,
+        "job_steps": [
+            {
+                "stage": step,
+                "label": str(JobStage(step).label),
+                "state": (
+                    "current"
+                    if step == job.stage
+                    else "done"
+                    if step in reached or job.stage == JobStage.DONE
+                    else "todo"
+                ),
+            }
+            for step in steps
+        ],
+    }
+
+
+#: The stages a run and a confirmation go through, in order, as the page lists them.
+RUN_STEPS = (JobStage.QUEUED, JobStage.BUILDING, JobStage.SOLVING, JobStage.STORING)
+CONFIRM_STEPS = (JobStage.QUEUED, JobStage.CONFIRMING)
+
+
+@require_GET
+@role_required(MANAGERS)
+def round_job_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """The latest job of a round as JSON, for the page's progress display to poll."""
+    round = _get_round(request, pk)
+    job = round.jobs.first()
+    if job is None:
+        return JsonResponse({"job": None})
+    return JsonResponse(
+        {
+            "job": job.pk,
+            "kind": job.kind,
+            "stage": job.stage,
+            "stage_label": str(job.get_stage_display()),
+            "active": job.active,
+            "error": job.error,
+            "steps": _job_context(job)["job_steps"],
+        }
+    )
 
 
 @role_required(MANAGERS)
 def round_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     round = _get_round(request, pk)
     if request.method == "POST":
-        try:
-            services.round_confirm(round=round, actor=request.user)  # type: ignore[arg-type]
-        except ValidationError as error:
-            _messages_from(request, error)
-        else:
-            messages.success(
-                request, _("The round is confirmed: the matches and control assignments exist.")
-            )
-        return redirect("matching:round_detail", pk=round.pk)
+        return _start(request, round, JobKind.CONFIRM)
     if RoundStatus.CONFIRMED not in services.ROUND_TRANSITIONS[round.status]:
         messages.error(request, _("Only a proposed round can be confirmed."))
         return redirect("matching:round_detail", pk=round.pk)
