@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -259,3 +260,31 @@ def test_same_seed_and_any_input_order_give_an_identical_result(r: Round, random
     random.shuffle(groups)  # type: ignore[attr-defined]
     random.shuffle(households)  # type: ignore[attr-defined]
     assert run_round(Round(r.parameters, tuple(groups), tuple(households))) == first
+
+
+class _SeesTheCollector(str):
+    """A category whose hashing records whether the cyclic collector is on at that moment
+    (the engine hashes categories while it ranks pairs, deep inside ``run_round``)."""
+
+    seen: list[bool] = []
+
+    def __hash__(self) -> int:
+        _SeesTheCollector.seen.append(gc.isenabled())
+        return str.__hash__(self)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_run_round_leaves_the_garbage_collector_alone(mode: dict[str, object]) -> None:
+    """The web server runs rounds in its threads: switching the collector off process-wide
+    (even for the duration) would stop it for every other request too."""
+    spy = _SeesTheCollector("mixed")
+    _SeesTheCollector.seen.clear()
+    r = rnd(
+        [Group("G1", LAT, LON, 3, spy, ("couple",))],
+        [Household("H1", LAT, LON, 0, "couple", (spy,))],
+        **mode,
+    )
+    assert gc.isenabled()
+    assert len(run_round(r).matches) == 1
+    assert _SeesTheCollector.seen and all(_SeesTheCollector.seen)
+    assert gc.isenabled()

@@ -211,13 +211,15 @@ def _audit_table(audit: Any) -> str:
 
 def _lottery_audit(args: argparse.Namespace) -> int:
     from welcomematch.core.audit import audit_lottery
+    from welcomematch.core.runtime import paused_gc
 
-    audit = audit_lottery(
-        _read_round(args.round_file),
-        args.draws,
-        first_seed=args.first_seed,
-        link_km=args.area_km,
-    )
+    with paused_gc():  # many rounds of acyclic objects (see paused_gc)
+        audit = audit_lottery(
+            _read_round(args.round_file),
+            args.draws,
+            first_seed=args.first_seed,
+            link_km=args.area_km,
+        )
     write_atomically(_audit_json(audit) if args.json else _audit_table(audit), args.output)
     return 0
 

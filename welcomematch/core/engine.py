@@ -51,7 +51,6 @@ from welcomematch.core.model import (
     UnmatchedReason,
 )
 from welcomematch.core.optimal import PartAnswer, pair_ranks, solve_parts, start_worker
-from welcomematch.core.runtime import paused_gc
 
 #: Bumped whenever the engine can return a different result for the same round and seed.
 ENGINE_VERSION = 6
@@ -258,9 +257,14 @@ def run_round(round: Round, *, validated: bool = False) -> Result:
         If the round breaks the contract (the message names the id and the field).
     Infeasible
         If a solver fails on a well-formed round (a bug, never an expected outcome).
+
+    Notes
+    -----
+    The cyclic garbage collector is left as the caller has it: the command line pauses it
+    around reading, matching and writing (:func:`welcomematch.core.runtime.paused_gc`); a
+    threaded web server must not, since a pause holds for every thread of the process.
     """
-    with paused_gc():
-        return _run_round(round, validated=validated)
+    return _run_round(round, validated=validated)
 
 
 def _run_round(round: Round, *, validated: bool) -> Result:
