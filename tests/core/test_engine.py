@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import welcomematch
 from tests.core.oracle import check_result
-from welcomematch.core.engine import ENGINE_VERSION, run_round, validate_round
+from welcomematch.core.engine import ENGINE_VERSION, run_round
 from welcomematch.core.errors import InvalidInput
 from welcomematch.core.model import (
     Group,
@@ -21,6 +21,7 @@ from welcomematch.core.model import (
     Round,
     UnmatchedReason,
 )
+from welcomematch.core.validation import validate_round
 
 LAT, LON = 52.37, 4.89
 FAR = 1.0  # one degree of latitude: about 111 km
@@ -151,17 +152,17 @@ def test_lists_are_sorted_by_id_whatever_the_input_order() -> None:
 @pytest.mark.parametrize(
     ("round_", "record", "field"),
     [
-        (rnd([g("G1"), g("G1")], [h("H1")]), "G1", "id"),
-        (rnd([g("G1")], [h("H1"), h("H1")]), "H1", "id"),
+        (rnd([g("G1"), g("G1")], [h("H1")]), "group G1", "id"),
+        (rnd([g("G1")], [h("H1"), h("H1")]), "household H1", "id"),
         (rnd([g("")], [h("H1")]), "groups[0]", "id"),
-        (rnd([g("G1", exclude=("H9",))], [h("H1")]), "G1", "exclude"),
-        (rnd([g("G1")], [h("H1", exclude=("G9",))]), "H1", "exclude"),
-        (rnd([dataclasses.replace(g("G1"), lat=91.0)], [h("H1")]), "G1", "lat"),
-        (rnd([g("G1")], [dataclasses.replace(h("H1"), lon=-180.5)]), "H1", "lon"),
-        (rnd([dataclasses.replace(g("G1"), lat=float("nan"))], [h("H1")]), "G1", "lat"),
-        (rnd([g("G1", capacity=-1)], [h("H1")]), "G1", "capacity"),
-        (rnd([g("G1")], [h("H1", vulnerability=-2)]), "H1", "vulnerability"),
-        (rnd([dataclasses.replace(g("G1"), ranking=("a", "a"))], [h("H1")]), "G1", "ranking"),
+        (rnd([g("G1", exclude=("H9",))], [h("H1")]), "group G1", "exclude"),
+        (rnd([g("G1")], [h("H1", exclude=("G9",))]), "household H1", "exclude"),
+        (rnd([dataclasses.replace(g("G1"), lat=91.0)], [h("H1")]), "group G1", "lat"),
+        (rnd([g("G1")], [dataclasses.replace(h("H1"), lon=-180.5)]), "household H1", "lon"),
+        (rnd([dataclasses.replace(g("G1"), lat=float("nan"))], [h("H1")]), "group G1", "lat"),
+        (rnd([g("G1", capacity=-1)], [h("H1")]), "group G1", "capacity"),
+        (rnd([g("G1")], [h("H1", vulnerability=-2)]), "household H1", "vulnerability"),
+        (rnd([dataclasses.replace(g("G1"), ranking=("a", "a"))], [h("H1")]), "group G1", "ranking"),
         (
             rnd([g("G1")], [h("H1")], control_arm=True, mechanism=Mechanism.STABLE),
             "parameters",

@@ -118,8 +118,7 @@ def _match(args: argparse.Namespace) -> int:
         round_ = _read_round(args.round_file)
         if args.seed is not None:
             round_ = replace(round_, parameters=replace(round_.parameters, seed=args.seed))
-        # The reader has validated the round (an int from --seed keeps it valid).
-        text = dumps_result(run_round(round_, validated=True))
+        text = dumps_result(run_round(round_))
     write_atomically(text, args.output)
     return 0
 
