@@ -77,8 +77,11 @@ def worker_engine(size: str, control_arm: bool) -> dict[str, Any]:
     t_elig = time.perf_counter() - t
     n_pairs = len(candidates)
     del candidates
+    from welcomematch.core.runtime import paused_gc
+
     t = time.perf_counter()
-    result = run_round(r)
+    with paused_gc():  # as the command line runs it
+        result = run_round(r)
     t_run = time.perf_counter() - t
     return {
         "pairs": n_pairs,

@@ -69,7 +69,7 @@ def test_unknown_exclude_id_is_invalid_input_naming_record_and_field() -> None:
     r = _round([_g("G1", 52.0, 5.0, exclude=("H9",))], [_h("H1", 52.0, 5.0)])
     with pytest.raises(InvalidInput, match=r"G1: exclude: .*H9") as err:
         eligible_candidates(r)
-    assert (err.value.record, err.value.field) == ("G1", "exclude")
+    assert (err.value.record, err.value.field) == ("group G1", "exclude")
 
 
 def test_reach_counts_count_each_rule_in_turn() -> None:

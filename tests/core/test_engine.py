@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 import welcomematch
 from tests.core.oracle import check_result
-from welcomematch.core.engine import ENGINE_VERSION, run_round, validate_round
+from welcomematch.core.engine import ENGINE_VERSION, run_round
 from welcomematch.core.errors import InvalidInput
 from welcomematch.core.model import (
     Group,
@@ -20,6 +21,7 @@ from welcomematch.core.model import (
     Round,
     UnmatchedReason,
 )
+from welcomematch.core.validation import validate_round
 
 LAT, LON = 52.37, 4.89
 FAR = 1.0  # one degree of latitude: about 111 km
@@ -150,17 +152,17 @@ def test_lists_are_sorted_by_id_whatever_the_input_order() -> None:
 @pytest.mark.parametrize(
     ("round_", "record", "field"),
     [
-        (rnd([g("G1"), g("G1")], [h("H1")]), "G1", "id"),
-        (rnd([g("G1")], [h("H1"), h("H1")]), "H1", "id"),
+        (rnd([g("G1"), g("G1")], [h("H1")]), "group G1", "id"),
+        (rnd([g("G1")], [h("H1"), h("H1")]), "household H1", "id"),
         (rnd([g("")], [h("H1")]), "groups[0]", "id"),
-        (rnd([g("G1", exclude=("H9",))], [h("H1")]), "G1", "exclude"),
-        (rnd([g("G1")], [h("H1", exclude=("G9",))]), "H1", "exclude"),
-        (rnd([dataclasses.replace(g("G1"), lat=91.0)], [h("H1")]), "G1", "lat"),
-        (rnd([g("G1")], [dataclasses.replace(h("H1"), lon=-180.5)]), "H1", "lon"),
-        (rnd([dataclasses.replace(g("G1"), lat=float("nan"))], [h("H1")]), "G1", "lat"),
-        (rnd([g("G1", capacity=-1)], [h("H1")]), "G1", "capacity"),
-        (rnd([g("G1")], [h("H1", vulnerability=-2)]), "H1", "vulnerability"),
-        (rnd([dataclasses.replace(g("G1"), ranking=("a", "a"))], [h("H1")]), "G1", "ranking"),
+        (rnd([g("G1", exclude=("H9",))], [h("H1")]), "group G1", "exclude"),
+        (rnd([g("G1")], [h("H1", exclude=("G9",))]), "household H1", "exclude"),
+        (rnd([dataclasses.replace(g("G1"), lat=91.0)], [h("H1")]), "group G1", "lat"),
+        (rnd([g("G1")], [dataclasses.replace(h("H1"), lon=-180.5)]), "household H1", "lon"),
+        (rnd([dataclasses.replace(g("G1"), lat=float("nan"))], [h("H1")]), "group G1", "lat"),
+        (rnd([g("G1", capacity=-1)], [h("H1")]), "group G1", "capacity"),
+        (rnd([g("G1")], [h("H1", vulnerability=-2)]), "household H1", "vulnerability"),
+        (rnd([dataclasses.replace(g("G1"), ranking=("a", "a"))], [h("H1")]), "group G1", "ranking"),
         (
             rnd([g("G1")], [h("H1")], control_arm=True, mechanism=Mechanism.STABLE),
             "parameters",
@@ -259,3 +261,31 @@ def test_same_seed_and_any_input_order_give_an_identical_result(r: Round, random
     random.shuffle(groups)  # type: ignore[attr-defined]
     random.shuffle(households)  # type: ignore[attr-defined]
     assert run_round(Round(r.parameters, tuple(groups), tuple(households))) == first
+
+
+class _SeesTheCollector(str):
+    """A category whose hashing records whether the cyclic collector is on at that moment
+    (the engine hashes categories while it ranks pairs, deep inside ``run_round``)."""
+
+    seen: list[bool] = []
+
+    def __hash__(self) -> int:
+        _SeesTheCollector.seen.append(gc.isenabled())
+        return str.__hash__(self)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_run_round_leaves_the_garbage_collector_alone(mode: dict[str, object]) -> None:
+    """The web server runs rounds in its threads: switching the collector off process-wide
+    (even for the duration) would stop it for every other request too."""
+    spy = _SeesTheCollector("mixed")
+    _SeesTheCollector.seen.clear()
+    r = rnd(
+        [Group("G1", LAT, LON, 3, spy, ("couple",))],
+        [Household("H1", LAT, LON, 0, "couple", (spy,))],
+        **mode,
+    )
+    assert gc.isenabled()
+    assert len(run_round(r).matches) == 1
+    assert _SeesTheCollector.seen and all(_SeesTheCollector.seen)
+    assert gc.isenabled()

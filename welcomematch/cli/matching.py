@@ -118,8 +118,7 @@ def _match(args: argparse.Namespace) -> int:
         round_ = _read_round(args.round_file)
         if args.seed is not None:
             round_ = replace(round_, parameters=replace(round_.parameters, seed=args.seed))
-        # The reader has validated the round (an int from --seed keeps it valid).
-        text = dumps_result(run_round(round_, validated=True))
+        text = dumps_result(run_round(round_))
     write_atomically(text, args.output)
     return 0
 
@@ -211,13 +210,15 @@ def _audit_table(audit: Any) -> str:
 
 def _lottery_audit(args: argparse.Namespace) -> int:
     from welcomematch.core.audit import audit_lottery
+    from welcomematch.core.runtime import paused_gc
 
-    audit = audit_lottery(
-        _read_round(args.round_file),
-        args.draws,
-        first_seed=args.first_seed,
-        link_km=args.area_km,
-    )
+    with paused_gc():  # many rounds of acyclic objects (see paused_gc)
+        audit = audit_lottery(
+            _read_round(args.round_file),
+            args.draws,
+            first_seed=args.first_seed,
+            link_km=args.area_km,
+        )
     write_atomically(_audit_json(audit) if args.json else _audit_table(audit), args.output)
     return 0
 

@@ -26,9 +26,9 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from welcomematch.core.errors import InvalidInput
 from welcomematch.core.geo import EARTH_RADIUS_KM, chord_for_km, unit_vectors
 from welcomematch.core.model import Round
+from welcomematch.core.validation import unknown_exclude
 
 IntArray = npt.NDArray[np.int32]
 CountArray = npt.NDArray[np.int64]
@@ -94,13 +94,13 @@ def excluded_pair_keys(round: Round) -> npt.NDArray[np.int64]:
         for hid in sorted(g.exclude):
             j = h_index.get(hid)
             if j is None:
-                raise InvalidInput(f"unknown household id {hid!r}", record=g.id, field="exclude")
+                raise unknown_exclude("group", g.id, hid)
             keys.append(i * n_h + j)
     for j, h in enumerate(round.households):
         for gid in sorted(h.exclude):
             i_opt = g_index.get(gid)
             if i_opt is None:
-                raise InvalidInput(f"unknown group id {gid!r}", record=h.id, field="exclude")
+                raise unknown_exclude("household", h.id, gid)
             keys.append(i_opt * n_h + j)
     return np.unique(np.asarray(keys, dtype=np.int64))
 

@@ -3,8 +3,8 @@
 :func:`run_round` is the single entry point of the core's matching engine. It implements the
 round-file contract (``welcomematch.round/1`` in, ``welcomematch.result/1`` out):
 
-1. the round is validated (:func:`validate_round`) and put in canonical order (participants
-   sorted by id), so the order of a file never changes the result;
+1. the round is validated (:func:`welcomematch.core.validation.validate_round`) and put
+   in canonical order (participants sorted by id), so the order of a file never changes the result;
 2. eligible pairs and reach counts come from :mod:`welcomematch.core.eligibility` (for the
    ``optimal`` mechanism, large rounds part by part: see :func:`_run_optimal`);
 3. the mechanism solves: ``optimal`` (:mod:`welcomematch.core.optimal`) or ``stable``
@@ -20,7 +20,6 @@ pairs**, matches and controls alike: that is the quantity the control-arm design
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,10 +36,8 @@ from welcomematch.core.eligibility import (
     round_parts,
     sub_round,
 )
-from welcomematch.core.errors import Infeasible, InvalidInput
+from welcomematch.core.errors import Infeasible
 from welcomematch.core.model import (
-    Group,
-    Household,
     Mechanism,
     Pair,
     Parameters,
@@ -51,7 +48,7 @@ from welcomematch.core.model import (
     UnmatchedReason,
 )
 from welcomematch.core.optimal import PartAnswer, pair_ranks, solve_parts, start_worker
-from welcomematch.core.runtime import paused_gc
+from welcomematch.core.validation import validate_round
 
 #: Bumped whenever the engine can return a different result for the same round and seed.
 ENGINE_VERSION = 6
@@ -62,105 +59,6 @@ STABLE_SOLVER_NAME = "deferred-acceptance (groups propose)"
 def engine_version() -> str:
     """The version string stored with every result."""
     return f"{welcomematch.__version__}+engine{ENGINE_VERSION}"
-
-
-def _check_id(value: object, side: str, position: int) -> str:
-    if not isinstance(value, str) or not value:
-        raise InvalidInput(
-            f"must be a non-empty string, got {value!r}", record=f"{side}[{position}]", field="id"
-        )
-    return value
-
-
-def _check_point(record: str, lat: object, lon: object) -> None:
-    for name, value, bound in (("lat", lat, 90.0), ("lon", lon, 180.0)):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidInput(f"must be a number, got {value!r}", record=record, field=name)
-        if not math.isfinite(value) or not -bound <= value <= bound:
-            raise InvalidInput(
-                f"must be in [-{bound:g}, {bound:g}], got {value!r}", record=record, field=name
-            )
-
-
-def _check_level(record: str, field: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-        raise InvalidInput(f"must be an integer >= 0, got {value!r}", record=record, field=field)
-
-
-def _check_categories(record: str, type_: object, ranking: object) -> None:
-    if not isinstance(type_, str):
-        raise InvalidInput(f"must be a string, got {type_!r}", record=record, field="type")
-    if not isinstance(ranking, tuple) or not all(isinstance(t, str) for t in ranking):
-        raise InvalidInput("must be a tuple of strings", record=record, field="ranking")
-    if len(set(ranking)) != len(ranking):
-        raise InvalidInput("lists a category twice", record=record, field="ranking")
-
-
-def _check_excludes(record: str, exclude: object, others: set[str]) -> None:
-    if not isinstance(exclude, frozenset | set | tuple | list):
-        raise InvalidInput("must be a set of ids", record=record, field="exclude")
-    for other in sorted(exclude, key=str):
-        if other not in others:
-            raise InvalidInput(
-                f"unknown id {other!r} on the other side", record=record, field="exclude"
-            )
-
-
-def _unique_ids(items: Iterable[Group | Household], side: str) -> set[str]:
-    seen: set[str] = set()
-    for position, item in enumerate(items):
-        ident = _check_id(item.id, side, position)
-        if ident in seen:
-            raise InvalidInput("duplicate id", record=ident, field="id")
-        seen.add(ident)
-    return seen
-
-
-def validate_round(round: Round) -> None:
-    """Raise :class:`InvalidInput` (naming the id and field) if ``round`` breaks the contract.
-
-    Round files are validated when read; this guards callers that build a :class:`Round` in
-    code (the web application, tests, scripts).
-    """
-    p = round.parameters
-    max_km = p.max_distance_km
-    if (
-        isinstance(max_km, bool)
-        or not isinstance(max_km, int | float)
-        or not math.isfinite(max_km)
-        or max_km <= 0
-    ):
-        raise InvalidInput(
-            f"must be a finite number > 0, got {max_km!r}",
-            record="parameters",
-            field="max_distance_km",
-        )
-    if p.mechanism not in (Mechanism.OPTIMAL, Mechanism.STABLE):
-        raise InvalidInput(
-            f"unknown mechanism {p.mechanism!r}", record="parameters", field="mechanism"
-        )
-    if not isinstance(p.control_arm, bool):
-        raise InvalidInput("must be true or false", record="parameters", field="control_arm")
-    if p.control_arm and p.mechanism == Mechanism.STABLE:
-        raise InvalidInput(
-            "a control arm needs mechanism 'optimal', not 'stable'",
-            record="parameters",
-            field="control_arm",
-        )
-    if isinstance(p.seed, bool) or not isinstance(p.seed, int):
-        raise InvalidInput(f"must be an integer, got {p.seed!r}", record="parameters", field="seed")
-    group_ids = _unique_ids(round.groups, "groups")
-    household_ids = _unique_ids(round.households, "households")
-    for g in round.groups:
-        _check_point(g.id, g.lat, g.lon)
-        _check_level(g.id, "capacity", g.capacity)
-        _check_categories(g.id, g.type, g.ranking)
-        _check_excludes(g.id, g.exclude, household_ids)
-    for h in round.households:
-        _check_point(h.id, h.lat, h.lon)
-        _check_level(h.id, "vulnerability", h.vulnerability)
-        _check_categories(h.id, h.type, h.ranking)
-        _check_excludes(h.id, h.exclude, group_ids)
 
 
 def canonical_round(round: Round) -> Round:
@@ -243,14 +141,12 @@ def _pairs(round: Round, assigned: _Assigned, which: npt.NDArray[np.bool_]) -> t
     )
 
 
-def run_round(round: Round, *, validated: bool = False) -> Result:
+def run_round(round: Round) -> Result:
     """Run a matching round and explain its result, exactly as the round-file contract says.
 
     Same round and seed give an identical :class:`Result`, whatever the order of participants.
-    ``validated=True`` skips :func:`validate_round` for a round that the round-file reader
-    (:mod:`welcomematch.core.roundfile`) has just built: it checks everything
-    :func:`validate_round` checks, field by field, so checking again only costs time. Rounds
-    built in code must keep the default.
+    The round is validated first (:func:`welcomematch.core.validation.validate_round`, the
+    same rules and messages as reading a round file).
 
     Raises
     ------
@@ -258,14 +154,14 @@ def run_round(round: Round, *, validated: bool = False) -> Result:
         If the round breaks the contract (the message names the id and the field).
     Infeasible
         If a solver fails on a well-formed round (a bug, never an expected outcome).
+
+    Notes
+    -----
+    The cyclic garbage collector is left as the caller has it: the command line pauses it
+    around reading, matching and writing (:func:`welcomematch.core.runtime.paused_gc`); a
+    threaded web server must not, since a pause holds for every thread of the process.
     """
-    with paused_gc():
-        return _run_round(round, validated=validated)
-
-
-def _run_round(round: Round, *, validated: bool) -> Result:
-    if not validated:
-        validate_round(round)
+    validate_round(round)
     canon = canonical_round(round)
     params: Parameters = canon.parameters
     if params.mechanism == Mechanism.OPTIMAL:

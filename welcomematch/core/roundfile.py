@@ -37,6 +37,18 @@ from welcomematch.core.model import (
     Unmatched,
     UnmatchedReason,
 )
+from welcomematch.core.validation import (
+    MAX_LEVEL,
+    check_integer,
+    check_number,
+    check_parameters,
+    check_relations,
+    check_strings,
+    check_text,
+    fail,
+    show,
+)
+from welcomematch.core.validation import is_unicode as _unicode
 
 #: Decimals kept for distances in result files (3 = metres).
 DISTANCE_DECIMALS = 3
@@ -72,17 +84,12 @@ _RESULT_KEYS = (
 # --------------------------------------------------------------------------- reading
 
 
-def _show(value: Any) -> str:
-    """The offending value as JSON, cut short so the message stays one line."""
-    try:
-        text = json.dumps(value, ensure_ascii=False, allow_nan=True)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _fail(record: str | None, field: str | None, message: str) -> NoReturn:
-    raise InvalidInput(message, record=record, field=field)
+_show = show
+_fail = fail
+_integer = check_integer
+_number = check_number
+_string = check_text
+_strings = check_strings
 
 
 def _reject_constant(name: str) -> NoReturn:
@@ -114,6 +121,8 @@ def _parse_json(text: str | bytes, what: str) -> Any:
         raise InvalidInput(f"not UTF-8 text: {exc.reason}", record=what) from None
     except RecursionError:
         raise InvalidInput("not valid JSON: nested too deeply", record=what) from None
+    except ValueError as exc:  # a number too long to convert (Python's digit limit)
+        raise InvalidInput(f"not a usable number: {exc}", record=what) from None
 
 
 def _check_keys(
@@ -140,74 +149,15 @@ def _list(value: Any, record: str, field: str) -> list[Any]:
     return value
 
 
-def _integer(value: Any, record: str, field: str, minimum: int = 0) -> int:
-    # bool is a subclass of int in Python; the contract's integers are not booleans.
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        _fail(record, field, f"must be an integer >= {minimum}, got {_show(value)}")
-    return int(value)
-
-
-def _number(value: Any, record: str, field: str, low: float, high: float) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or not low <= value <= high
-    ):
-        _fail(record, field, f"must be a number in [{low:g}, {high:g}], got {_show(value)}")
-    return float(value)
-
-
-def _string(value: Any, record: str, field: str) -> str:
-    if not isinstance(value, str) or not value:
-        _fail(record, field, f"must be a non-empty string, got {_show(value)}")
-    return value
-
-
-def _strings(value: Any, record: str, field: str, what: str) -> tuple[str, ...]:
-    items = _list(value, record, field)
-    seen: set[str] = set()
-    for position, item in enumerate(items):
-        if not isinstance(item, str) or not item:
-            _fail(
-                record,
-                field,
-                f"item {position} must be a non-empty string, got {_show(item)}",
-            )
-        if item in seen:
-            _fail(record, field, f"{what} {_show(item)} is listed twice")
-        seen.add(item)
-    return tuple(items)
-
-
 def _parameters(value: Any) -> Parameters:
     record = "parameters"
     obj = _object(value, record, None)
     _check_keys(obj, record, _PARAMETER_KEYS, ())
-    max_distance = obj.get("max_distance_km", DEFAULT_MAX_DISTANCE_KM)
-    if (
-        isinstance(max_distance, bool)
-        or not isinstance(max_distance, int | float)
-        or not math.isfinite(max_distance)
-        or max_distance <= 0
-    ):
-        _fail(record, "max_distance_km", f"must be a number > 0, got {_show(max_distance)}")
-    mechanism_text = obj.get("mechanism", Mechanism.OPTIMAL.value)
-    if mechanism_text not in {m.value for m in Mechanism}:
-        choices = ", ".join(f'"{m.value}"' for m in Mechanism)
-        _fail(record, "mechanism", f"must be one of {choices}, got {_show(mechanism_text)}")
-    mechanism = Mechanism(mechanism_text)
-    control_arm = obj.get("control_arm", False)
-    if not isinstance(control_arm, bool):
-        _fail(record, "control_arm", f"must be true or false, got {_show(control_arm)}")
-    if control_arm and mechanism is Mechanism.STABLE:
-        _fail(record, "control_arm", 'must be false with mechanism "stable"')
-    seed = _integer(obj.get("seed", 0), record, "seed")
-    return Parameters(
-        max_distance_km=float(max_distance),
-        mechanism=mechanism,
-        control_arm=control_arm,
-        seed=seed,
+    return check_parameters(
+        max_distance_km=obj.get("max_distance_km", DEFAULT_MAX_DISTANCE_KM),
+        mechanism=obj.get("mechanism", Mechanism.OPTIMAL.value),
+        control_arm=obj.get("control_arm", False),
+        seed=obj.get("seed", 0),
     )
 
 
@@ -271,7 +221,9 @@ def _clean_strings(items: Any, seen: dict[tuple[Any, ...], bool]) -> tuple[str, 
     except TypeError:  # an unhashable item (a list, an object): not a string anyway
         return None
     if ok is None:
-        ok = all(type(item) is str and item for item in key) and len(set(key)) == len(key)
+        ok = all(type(item) is str and item and _unicode(item) for item in key) and len(
+            set(key)
+        ) == len(key)
         seen[key] = ok
     return key if ok else None
 
@@ -302,29 +254,22 @@ def _fast_participant(
     if (
         type(ident) is str
         and ident
+        and _unicode(ident)
         and type(lat) is float
         and -90.0 <= lat <= 90.0
         and type(lon) is float
         and -180.0 <= lon <= 180.0
         and type(level) is int
-        and level >= 0
+        and 0 <= level <= MAX_LEVEL
         and type(type_) is str
         and type_
+        and _unicode(type_)
     ):
         ranks = _clean_strings(ranking, seen)
         excludes = _clean_strings(exclude, seen)
         if ranks is not None and excludes is not None:
             return cls(ident, lat, lon, level, type_, ranks, frozenset(excludes))
     return None
-
-
-def _unique(ids: Iterable[str], side: str) -> set[str]:
-    seen: set[str] = set()
-    for pid in ids:
-        if pid in seen:
-            _fail(f"{side} {pid}", "id", "duplicate id")
-        seen.add(pid)
-    return seen
 
 
 def round_from_dict(data: Any) -> Round:
@@ -346,14 +291,7 @@ def round_from_dict(data: Any) -> Round:
         or _household(item, position)
         for position, item in enumerate(_list(obj["households"], "round", "households"))
     )
-    group_ids = _unique((g.id for g in groups), "group")
-    household_ids = _unique((h.id for h in households), "household")
-    for g in groups:
-        for hid in sorted(g.exclude - household_ids):
-            _fail(f"group {g.id}", "exclude", f"unknown household id {_show(hid)}")
-    for h in households:
-        for gid in sorted(h.exclude - group_ids):
-            _fail(f"household {h.id}", "exclude", f"unknown group id {_show(gid)}")
+    check_relations(groups, households)
     return Round(parameters=parameters, groups=groups, households=households)
 
 
