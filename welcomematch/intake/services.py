@@ -13,6 +13,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import BigIntegerField, Max
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from welcomematch.accounts.models import User
@@ -204,10 +206,17 @@ def derive_capacity(*, programme: Programme, willingness: int, experience: int) 
 
 
 def next_reference(prefix: str, model: type[WelcomeGroup] | type[Household]) -> str:
-    """The next free reference like ``G-0042`` (never reused, so exports stay stable)."""
-    last = model.objects.filter(reference__startswith=f"{prefix}-").order_by("-reference").first()
-    number = int(last.reference.split("-")[1]) + 1 if last else 1
-    return f"{prefix}-{number:04d}"
+    """The next free reference like ``G-0042`` (never reused, so exports stay stable).
+
+    The highest number is found by the database as a number, not as text: ``G-10000`` comes
+    after ``G-9999`` although it sorts before it as a string.
+    """
+    highest = (
+        model.objects.filter(reference__regex=rf"^{re.escape(prefix)}-[0-9]+$")
+        .annotate(number=Cast(Substr("reference", len(prefix) + 2), BigIntegerField()))
+        .aggregate(highest=Max("number"))["highest"]
+    )
+    return f"{prefix}-{(highest or 0) + 1:04d}"
 
 
 @transaction.atomic
