@@ -178,3 +178,37 @@ def test_a_pair_made_outside_a_round_keeps_the_hard_rules_and_is_audited():
         services.match_create(
             group=group, household=household, reason="once more", actor=coordinator
         )
+
+
+def test_a_pair_made_outside_a_round_may_live_exactly_the_maximum_distance_apart():
+    from welcomematch.core.geo import haversine_km
+
+    programme = make_programme()
+    city = make_city(programme)
+    coordinator = make_user(Role.COORDINATOR, programme=programme)
+    group = make_group(city, lat=52.37, lon=5.22)
+    household = make_household(city, lat=52.41, lon=5.27)
+    # The limit is set to the pair's distance itself, so the pair sits exactly on it.
+    programme.max_distance_km = haversine_km(52.37, 5.22, 52.41, 5.27)
+    programme.save()
+    match = services.match_create(
+        group=group, household=household, reason="On the limit", actor=coordinator
+    )
+    assert match.distance_km == programme.max_distance_km
+
+
+def test_a_pair_made_outside_a_round_just_beyond_the_maximum_distance_is_refused():
+    import math
+
+    from welcomematch.core.geo import haversine_km
+
+    programme = make_programme()
+    city = make_city(programme)
+    coordinator = make_user(Role.COORDINATOR, programme=programme)
+    group = make_group(city, lat=52.37, lon=5.22)
+    household = make_household(city, lat=52.41, lon=5.27)
+    programme.max_distance_km = math.nextafter(haversine_km(52.37, 5.22, 52.41, 5.27), 0.0)
+    programme.save()
+    with pytest.raises(ValidationError, match="apart"):
+        services.match_create(group=group, household=household, reason="x", actor=coordinator)
+    assert not Match.objects.exists()
