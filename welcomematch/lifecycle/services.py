@@ -22,7 +22,14 @@ from welcomematch.accounts.services import audit_record
 from welcomematch.core.geo import haversine_km
 from welcomematch.i18n import message
 from welcomematch.intake.models import Exclusion, Household, WelcomeGroup
-from welcomematch.lifecycle.models import CheckIn, CulturalAmbassador, JointGoal, Match, MatchStatus
+from welcomematch.lifecycle.models import (
+    OPEN_MATCH_STATUSES,
+    CheckIn,
+    CulturalAmbassador,
+    JointGoal,
+    Match,
+    MatchStatus,
+)
 from welcomematch.programmes.models import Category, CategoryKind
 from welcomematch.trial.models import ControlAssignment
 
@@ -35,7 +42,6 @@ MATCH_TRANSITIONS: dict[str, frozenset[str]] = {
     MatchStatus.ENDED: frozenset(),
     MatchStatus.COMPLETED: frozenset(),
 }
-OPEN_STATUSES = (MatchStatus.PROPOSED, MatchStatus.INTRODUCED, MatchStatus.ACTIVE)
 
 ERR_TRANSITION = _("A match that is %(current)s cannot become %(target)s.")
 ERR_END_REASON = _("Choose a reason from the list of end reasons ('%(code)s' is not one).")
@@ -100,11 +106,8 @@ def match_create(
     if group.programme_id != household.programme_id:
         raise ValidationError(ERR_PROGRAMME)
     for reference, busy in (
-        (group.reference, Match.objects.filter(group=group, status__in=OPEN_STATUSES).exists()),
-        (
-            household.reference,
-            Match.objects.filter(household=household, status__in=OPEN_STATUSES).exists(),
-        ),
+        (group.reference, Match.objects.open().filter(group=group).exists()),
+        (household.reference, Match.objects.open().filter(household=household).exists()),
     ):
         if busy:
             raise ValidationError(message(ERR_BUSY, reference=reference))
@@ -220,7 +223,7 @@ def ambassador_suggestions(*, match: Match) -> list[AmbassadorSuggestion]:
     languages = set(match.household.languages) - {"nl"}
     ambassadors = (
         CulturalAmbassador.objects.filter(programme=match.household.programme, active=True)
-        .annotate(load=Count("matches", filter=Q(matches__status__in=OPEN_STATUSES)))
+        .annotate(load=Count("matches", filter=Q(matches__status__in=OPEN_MATCH_STATUSES)))
         .prefetch_related("cities")
     )
     suggestions = []
@@ -264,7 +267,7 @@ def match_assign_ambassador(
             raise ValidationError(
                 {"ambassador": message(ERR_AMBASSADOR_PROGRAMME, name=ambassador.name)}
             )
-        load = ambassador.matches.filter(status__in=OPEN_STATUSES).exclude(pk=match.pk).count()
+        load = ambassador.matches.open().exclude(pk=match.pk).count()
         if load >= ambassador.capacity:
             raise ValidationError(
                 {
@@ -289,7 +292,7 @@ def match_assign_ambassador(
 
 
 def _open(match: Match) -> None:
-    if match.status not in OPEN_STATUSES:
+    if not match.is_open:
         raise ValidationError(ERR_MATCH_CLOSED, code="match_closed")
 
 

@@ -131,7 +131,7 @@ def _statuses(match: Match) -> set[str]:
 def _detail(request: HttpRequest, match: Match, status: int = 200, **forms: Form) -> HttpResponse:
     user = _user(request)
     manager = has_role(user, MANAGERS)
-    open_ = match.status in selectors.OPEN_STATUSES
+    open_ = match.is_open
     next_steps = _statuses(match)
     goal_labels = _labels(CategoryKind.GOAL)
     goals = list(selectors.goals_of(match=match))

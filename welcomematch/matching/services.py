@@ -132,12 +132,7 @@ def round_create(
 def build_core_round(*, round: MatchingRound) -> Round:
     """The engine's input: the ready groups and households of the round's programme and city
     (only the selected ones, when the round names participants)."""
-    group_rows = selectors.groups_ready(programme=round.programme, city=round.city)
-    household_rows = selectors.households_ready(programme=round.programme, city=round.city)
-    if round.selected_groups.exists():
-        group_rows = group_rows.filter(pk__in=round.selected_groups.all())
-    if round.selected_households.exists():
-        household_rows = household_rows.filter(pk__in=round.selected_households.all())
+    group_rows, household_rows = selectors.round_pool(round=round)
     groups = list(group_rows)
     households = list(household_rows)
     if not groups:
