@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record
-from welcomematch.core.geo import haversine_km
+from welcomematch.core.explain import PairVerdict
 from welcomematch.i18n import message
 from welcomematch.intake.models import Exclusion, Household, WelcomeGroup
 from welcomematch.lifecycle.models import (
@@ -30,6 +30,7 @@ from welcomematch.lifecycle.models import (
     Match,
     MatchStatus,
 )
+from welcomematch.matching.selectors import pair_check
 from welcomematch.programmes.models import Category, CategoryKind
 from welcomematch.trial.models import ControlAssignment
 
@@ -116,26 +117,25 @@ def match_create(
     for row in (group, household):
         if row.latitude is None or row.longitude is None:
             raise ValidationError(message(ERR_NO_LOCATION, reference=row.reference))
-    distance = haversine_km(
-        float(group.latitude or 0),
-        float(group.longitude or 0),
-        float(household.latitude or 0),
-        float(household.longitude or 0),
+    check = pair_check(
+        group=group, household=household, max_distance_km=group.programme.max_distance_km
     )
-    limit = group.programme.max_distance_km
-    if distance > limit:
-        raise ValidationError(message(ERR_TOO_FAR, distance=f"{distance:.1f}", limit=f"{limit:g}"))
-    if household.vulnerability_level > group.capacity_level:
+    if check.verdict is PairVerdict.OUT_OF_RANGE:
         raise ValidationError(
             message(
-                ERR_TOO_VULNERABLE,
-                vulnerability=household.vulnerability_level,
-                capacity=group.capacity_level,
+                ERR_TOO_FAR,
+                distance=f"{check.distance_km:.1f}",
+                limit=f"{check.max_distance_km:g}",
             )
         )
-    exclusion = Exclusion.objects.filter(group=group, household=household).first()
-    if exclusion is not None:
+    if check.verdict is PairVerdict.VULNERABILITY:
+        raise ValidationError(
+            message(ERR_TOO_VULNERABLE, vulnerability=check.vulnerability, capacity=check.capacity)
+        )
+    if check.verdict is PairVerdict.EXCLUDED:
+        exclusion = Exclusion.objects.get(group=group, household=household)
         raise ValidationError(message(ERR_EXCLUDED, reason=exclusion.reason))
+    distance = check.distance_km
     match = Match(
         group=group, household=household, status=MatchStatus.PROPOSED, distance_km=distance
     )

@@ -6,10 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from welcomematch.core import roundfile
+from welcomematch.core import engine, roundfile
 from welcomematch.core.errors import InvalidInput
 from welcomematch.core.explain import PairExplanation, why_not
-from welcomematch.core.model import Result, Round
+from welcomematch.core.model import Group, Mechanism, Parameters, Result, Round
+from welcomematch.core.model import Household as CoreHousehold
 from welcomematch.i18n import message
 from welcomematch.intake.models import Exclusion, Household, WelcomeGroup
 from welcomematch.lifecycle.models import OPEN_MATCH_STATUSES, Match, MatchStatus
@@ -19,6 +20,9 @@ from welcomematch.trial.models import ControlAssignment
 
 ERR_NOT_RUN = _("This round has not run yet.")
 ERR_ENGINE_INPUT = _("The round cannot run: %(detail)s")
+
+#: The core's type of a participant whose type is not known (yet).
+UNSPECIFIED_TYPE = "unspecified"
 
 
 # --- ready to match: the one definition ----------------------------------------------------
@@ -80,6 +84,54 @@ def round_pool(*, round: MatchingRound) -> tuple[QuerySet[WelcomeGroup], QuerySe
     if round.selected_households.exists():
         households = households.filter(pk__in=round.selected_households.all())
     return groups, households
+
+
+# --- rows as the core's input -------------------------------------------------------------
+
+
+def core_group(row: WelcomeGroup, *, exclude: frozenset[str] = frozenset()) -> Group:
+    """A group as the engine sees it: its reference, location, capacity level, type, ranking."""
+    return Group(
+        id=row.reference,
+        lat=float(row.latitude or 0.0),
+        lon=float(row.longitude or 0.0),
+        capacity=row.capacity_level,
+        type=row.group_type or UNSPECIFIED_TYPE,
+        ranking=tuple(row.ranking),
+        exclude=exclude,
+    )
+
+
+def core_household(row: Household) -> CoreHousehold:
+    """A household as the engine sees it: reference, location, vulnerability level, type, ranking."""
+    return CoreHousehold(
+        id=row.reference,
+        lat=float(row.latitude or 0.0),
+        lon=float(row.longitude or 0.0),
+        vulnerability=row.vulnerability_level,
+        type=row.household_type or UNSPECIFIED_TYPE,
+        ranking=tuple(row.ranking),
+    )
+
+
+def pair_check(
+    *, group: WelcomeGroup, household: Household, max_distance_km: float
+) -> PairExplanation:
+    """The round's hard rules for one located pair, answered by the core: the engine runs a
+    round of just this pair and explains it (``matched``, ``out_of_range``, ``vulnerability``
+    or ``excluded``). Read-only."""
+    excluded = Exclusion.objects.filter(group=group, household=household).exists()
+    one_pair = Round(
+        parameters=Parameters(
+            max_distance_km=max_distance_km, mechanism=Mechanism.OPTIMAL, control_arm=False
+        ),
+        groups=(core_group(group, exclude=frozenset({household.reference} if excluded else ())),),
+        households=(core_household(household),),
+    )
+    try:
+        return why_not(one_pair, engine.run_round(one_pair), group.reference, household.reference)
+    except InvalidInput as error:
+        raise ValidationError(message(ERR_ENGINE_INPUT, detail=error)) from error
 
 
 def exclusions_between(

@@ -19,7 +19,7 @@ from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record
 from welcomematch.core import engine, roundfile
 from welcomematch.core.errors import CoreError, InvalidInput
-from welcomematch.core.model import Group, Household, Mechanism, Parameters, Result, Round
+from welcomematch.core.model import Mechanism, Parameters, Result, Round
 from welcomematch.i18n import message
 from welcomematch.intake.models import Household as HouseholdRow
 from welcomematch.intake.models import WelcomeGroup
@@ -52,8 +52,6 @@ ERR_NOT_AVAILABLE = _(
     "run the round again before confirming."
 )
 ERR_STABLE_CONTROL = _("The stable mechanism cannot be combined with the randomised control arm.")
-
-UNSPECIFIED_TYPE = "unspecified"
 
 
 def new_seed() -> int:
@@ -152,28 +150,9 @@ def build_core_round(*, round: MatchingRound) -> Round:
             seed=round.seed,
         ),
         groups=tuple(
-            Group(
-                id=g.reference,
-                lat=float(g.latitude or 0.0),
-                lon=float(g.longitude or 0.0),
-                capacity=g.capacity_level,
-                type=g.group_type or UNSPECIFIED_TYPE,
-                ranking=tuple(g.ranking),
-                exclude=frozenset(excluded.get(g.pk, set())),
-            )
-            for g in groups
+            selectors.core_group(g, exclude=frozenset(excluded.get(g.pk, set()))) for g in groups
         ),
-        households=tuple(
-            Household(
-                id=h.reference,
-                lat=float(h.latitude or 0.0),
-                lon=float(h.longitude or 0.0),
-                vulnerability=h.vulnerability_level,
-                type=h.household_type or UNSPECIFIED_TYPE,
-                ranking=tuple(h.ranking),
-            )
-            for h in households
-        ),
+        households=tuple(selectors.core_household(h) for h in households),
     )
 
 
