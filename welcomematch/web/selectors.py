@@ -22,7 +22,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts.models import AuditEvent, Role
@@ -105,9 +104,7 @@ def households_with_stage(
         stage=_stage_expression(
             side="household", ready=household_ready_condition(), control=control
         ),
-        vulnerability_level_db=Coalesce(
-            "vulnerability_override", "vulnerability", output_field=IntegerField()
-        ),
+        vulnerability_level_db=Household.vulnerability_level.expression(),
     )
 
 
