@@ -32,6 +32,7 @@ from welcomematch.lifecycle.models import (
 )
 from welcomematch.matching.selectors import pair_check
 from welcomematch.programmes.models import Category, CategoryKind
+from welcomematch.transitions import transition
 from welcomematch.trial.models import ControlAssignment
 
 MATCH_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -66,17 +67,7 @@ ERR_MATCH_CLOSED = _("This match has ended; nothing can be added to it.")
 def _move(
     *, match: Match, target: MatchStatus, actor: User | None, data: dict[str, object]
 ) -> Match:
-    current = match.status
-    if target not in MATCH_TRANSITIONS[current]:
-        raise ValidationError(
-            message(
-                ERR_TRANSITION,
-                current=match.get_status_display().lower(),
-                target=target.label.lower(),
-            ),
-            code="invalid_transition",
-        )
-    match.status = target
+    current = transition(record=match, table=MATCH_TRANSITIONS, target=target, error=ERR_TRANSITION)
     match.full_clean()
     match.save()
     audit_record(

@@ -33,6 +33,7 @@ from welcomematch.matching.models import (
     UnmatchedEntry,
 )
 from welcomematch.programmes.models import City, Programme
+from welcomematch.transitions import transition
 from welcomematch.trial.models import ControlAssignment
 
 ROUND_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -60,18 +61,7 @@ def new_seed() -> int:
 
 
 def _transition(*, round: MatchingRound, target: RoundStatus) -> str:
-    current = round.status
-    if target not in ROUND_TRANSITIONS[current]:
-        raise ValidationError(
-            message(
-                ERR_TRANSITION,
-                current=round.get_status_display().lower(),
-                target=target.label.lower(),
-            ),
-            code="invalid_transition",
-        )
-    round.status = target
-    return current
+    return transition(record=round, table=ROUND_TRANSITIONS, target=target, error=ERR_TRANSITION)
 
 
 @transaction.atomic
