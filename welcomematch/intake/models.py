@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import IntegerField
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from welcomematch.core.composition import Gender as CoreGender
@@ -372,6 +373,15 @@ class Exclusion(models.Model):
         return f"{self.group.reference} ✕ {self.household.reference}"
 
 
+class InvitationState(models.TextChoices):
+    """Where an invitation link stands; only an open link can be used."""
+
+    OPEN = "open", _("open")
+    EXPIRED = "expired", _("expired")
+    REVOKED = "revoked", _("withdrawn")
+    SUBMITTED = "submitted", _("submitted")
+
+
 class GroupInvitation(models.Model):
     """A link with which a group fills in its own intake; only a hash of the token is stored."""
 
@@ -401,6 +411,22 @@ class GroupInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group.reference} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def state(self) -> InvitationState:
+        """The one definition of an invitation's state: withdrawn, then submitted, then expired
+        (in that order, so a withdrawn link stays withdrawn after its expiry), else open."""
+        if self.revoked_at is not None:
+            return InvitationState.REVOKED
+        if self.submitted_at is not None:
+            return InvitationState.SUBMITTED
+        if self.expires_at <= timezone.now():
+            return InvitationState.EXPIRED
+        return InvitationState.OPEN
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == InvitationState.OPEN
 
 
 class ImportKind(models.TextChoices):

@@ -782,21 +782,13 @@ def invitation_revoke(*, invitation: GroupInvitation, actor: User | None) -> Gro
     return invitation
 
 
-def invitation_is_open(invitation: GroupInvitation) -> bool:
-    return (
-        invitation.revoked_at is None
-        and invitation.submitted_at is None
-        and invitation.expires_at > timezone.now()
-    )
-
-
 @transaction.atomic
 def invitation_save_progress(
     *, invitation: GroupInvitation, step: str, answers: Mapping[str, Any]
 ) -> GroupInvitation:
     """Keep a group's answers between visits (merged into what was saved before)."""
     invitation = GroupInvitation.objects.select_for_update().get(pk=invitation.pk)
-    if not invitation_is_open(invitation):
+    if not invitation.is_open:
         raise ValidationError(ERR_INVITATION_CLOSED, code="invitation_closed")
     invitation.answers = {**invitation.answers, **answers}
     invitation.last_step = step
@@ -809,7 +801,7 @@ def invitation_submit(*, invitation: GroupInvitation) -> WelcomeGroup:
     """The group's final submit: its answers become the group record; the link closes and
     forgets the saved answers (they live in the group record now)."""
     invitation = GroupInvitation.objects.select_for_update().get(pk=invitation.pk)
-    if not invitation_is_open(invitation):
+    if not invitation.is_open:
         raise ValidationError(ERR_INVITATION_CLOSED, code="invitation_closed")
     group = invitation.group
     group = group_save_answers(

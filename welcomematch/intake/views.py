@@ -192,7 +192,6 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         invitations.append(
             {
                 "invitation": invitation,
-                "status": selectors.invitation_status(invitation),
                 "link": _invitation_link(request, token) if token else "",
             }
         )
