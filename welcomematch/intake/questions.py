@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.utils import translation
-
 from welcomematch.core.levels import SSM_DOMAINS
+from welcomematch.i18n import in_active_language
 
 #: Question kinds, named as in XLSForm where XLSForm has them.
 TEXT, TEXTAREA, EMAIL, INTEGER, DECIMAL, DATE = (
@@ -120,9 +119,7 @@ class Questionnaire:
         return tuple(q for q in self.questions if q.section not in repeat_names)
 
 
-def _pick(nl: str, en: str) -> str:
-    language = translation.get_language() or "nl"
-    return en if language.startswith("en") and en else nl
+_pick = in_active_language
 
 
 # --- fixed choice lists ------------------------------------------------------------------
@@ -225,12 +222,14 @@ SSM_DOMAIN_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+def choice_labels(list_name: str) -> dict[str, str]:
+    """Code → label of a choice list, in the active language."""
+    return {choice.code: choice.label for choice in choices(list_name)}
+
+
 def choice_label(list_name: str, code: str) -> str:
     """The label of one code in a choice list, in the active language; the code if unknown."""
-    for choice in choices(list_name):
-        if choice.code == code:
-            return choice.label
-    return code
+    return choice_labels(list_name).get(code, code)
 
 
 def choices(list_name: str) -> tuple[Choice, ...]:
@@ -238,12 +237,9 @@ def choices(list_name: str) -> tuple[Choice, ...]:
     if list_name in FIXED_CHOICES:
         return FIXED_CHOICES[list_name]
     if list_name in CATEGORY_LISTS:
-        from welcomematch.programmes.models import Category
+        from welcomematch.programmes.selectors import category_entries
 
-        return tuple(
-            Choice(c.code, c.label_nl, c.label_en)
-            for c in Category.objects.filter(kind=list_name, active=True)
-        )
+        return tuple(Choice(c.code, c.label_nl, c.label_en) for c in category_entries(list_name))
     raise KeyError(list_name)
 
 

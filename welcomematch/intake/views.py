@@ -78,7 +78,7 @@ def display_answer(question: q.Question, value: Any) -> str:
     if question.kind in (q.BOOLEAN, q.ACKNOWLEDGE):
         return _("Yes") if value else _("No")
     if question.choices:
-        labels = {c.code: c.label for c in q.choices(question.choices)}
+        labels = q.choice_labels(question.choices)
         if isinstance(value, list):
             joiner = " > " if question.kind == q.RANK else ", "
             return joiner.join(labels.get(str(v), str(v)) for v in value)

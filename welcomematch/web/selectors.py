@@ -30,7 +30,7 @@ from welcomematch.intake.models import Household, WelcomeGroup
 from welcomematch.lifecycle.models import OPEN_MATCH_STATUSES, Match, MatchStatus
 from welcomematch.matching.models import Proposal, UnmatchedEntry
 from welcomematch.matching.selectors import group_ready_condition, household_ready_condition
-from welcomematch.programmes.models import Category, City
+from welcomematch.programmes.models import City
 from welcomematch.trial.models import ControlAssignment
 
 
@@ -248,11 +248,6 @@ def dashboard_cities(*, user: Any) -> QuerySet[City]:
 
 
 # --- detail pages --------------------------------------------------------------------------
-
-
-def categories(*, kinds: tuple[str, ...]) -> QuerySet[Category]:
-    """Category entries of the given lists (labels are read in the active language)."""
-    return Category.objects.filter(kind__in=kinds)
 
 
 def record_audit_trail(*, obj: models.Model) -> QuerySet[AuditEvent]:
