@@ -21,7 +21,8 @@ from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record
 from welcomematch.core.composition import Gender as CoreGender
 from welcomematch.core.composition import PersonFacts, household_type
-from welcomematch.core.levels import SSM_DOMAINS, SUPPORT_FLAGS, CapacityRule, VulnerabilityRule
+from welcomematch.core.levels import CapacityRule, VulnerabilityRule
+from welcomematch.intake import questions as q
 from welcomematch.intake.models import (
     GroupInvitation,
     GroupMember,
@@ -512,119 +513,20 @@ def household_update(
     return household
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _int_or_none(value: Any) -> int | None:
-    return None if value in (None, "") else int(value)
-
-
-def _float_or_none(value: Any) -> float | None:
-    return None if value in (None, "") else float(value)
-
-
-def _date_or_none(value: Any) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
 def group_fields_from_answers(
     answers: Mapping[str, Any],
 ) -> tuple[dict[str, Any], list[MemberData]]:
     """Model fields and members from the group questionnaire's answers (see questions.py)."""
-    now = timezone.now()
-    fields: dict[str, Any] = {
-        name: _text(answers.get(name))
-        for name in (
-            "name",
-            "contact_email",
-            "contact_phone",
-            "postcode",
-            "acquaintance",
-            "motivation",
-            "group_type",
-            "hobbies",
-            "contact_kind",
-            "availability",
-        )
-    }
-    fields["latitude"] = _float_or_none(answers.get("latitude"))
-    fields["longitude"] = _float_or_none(answers.get("longitude"))
-    fields["languages"] = list(answers.get("languages") or [])
-    fields["ranking"] = list(answers.get("ranking") or [])
-    fields["willingness"] = _int_or_none(answers.get("willingness")) or 0
-    fields["experience"] = _int_or_none(answers.get("experience")) or 0
-    fields["hours_per_month"] = _int_or_none(answers.get("hours_per_month"))
-    fields["consent_at"] = now if answers.get("consent") else None
-    fields["non_discrimination_at"] = now if answers.get("non_discrimination") else None
-    members = [
-        MemberData(
-            first_name=_text(m.get("first_name")),
-            age=_int_or_none(m.get("age")),
-            gender=_text(m.get("gender")) or "unknown",
-            education=_text(m.get("education")),
-            occupation=_text(m.get("occupation")),
-            sector=_text(m.get("sector")),
-            volunteered_with_refugees=bool(m.get("volunteered_with_refugees")),
-            has_children=bool(m.get("has_children")),
-        )
-        for m in answers.get("members") or []
-    ]
-    return fields, members
+    fields, rows = q.fields_from_answers(q.GROUP_QUESTIONNAIRE, answers, now=timezone.now())
+    return fields, [MemberData(**row) for row in rows["members"]]
 
 
 def household_fields_from_answers(
     answers: Mapping[str, Any],
 ) -> tuple[dict[str, Any], list[PersonData]]:
     """Model fields and persons from the household interview's answers (see questions.py)."""
-    now = timezone.now()
-    fields: dict[str, Any] = {
-        name: _text(answers.get(name))
-        for name in (
-            "contact_name",
-            "contact_phone",
-            "contact_email",
-            "postcode",
-            "country_of_origin",
-            "education",
-            "employment",
-            "work_field",
-            "hobbies",
-            "support_notes",
-        )
-    }
-    fields["cefr_dutch"] = _text(answers.get("cefr_dutch")) or "none"
-    fields["cefr_english"] = _text(answers.get("cefr_english")) or "none"
-    fields["latitude"] = _float_or_none(answers.get("latitude"))
-    fields["longitude"] = _float_or_none(answers.get("longitude"))
-    fields["interviewed_at"] = _date_or_none(answers.get("interviewed_at"))
-    fields["housed_year"] = _int_or_none(answers.get("housed_year"))
-    fields["languages"] = list(answers.get("languages") or [])
-    fields["goals"] = list(answers.get("goals") or [])
-    fields["ranking"] = list(answers.get("ranking") or [])
-    fields["ssm_scores"] = {
-        domain: int(answers[f"ssm_{domain}"])
-        for domain in SSM_DOMAINS
-        if answers.get(f"ssm_{domain}") not in (None, "")
-    }
-    chosen = set(answers.get("support_flags") or [])
-    fields["support_flags"] = {flag: flag in chosen for flag in SUPPORT_FLAGS}
-    fields["wants_ambassador"] = bool(answers.get("wants_ambassador", True))
-    fields["consent_at"] = now if answers.get("consent") else None
-    fields["non_discrimination_at"] = now if answers.get("non_discrimination") else None
-    persons = [
-        PersonData(
-            relation=_text(p.get("relation")) or "other",
-            age=int(p.get("age") or 0),
-            gender=_text(p.get("gender")) or "unknown",
-        )
-        for p in answers.get("persons") or []
-    ]
-    return fields, persons
+    fields, rows = q.fields_from_answers(q.HOUSEHOLD_QUESTIONNAIRE, answers, now=timezone.now())
+    return fields, [PersonData(**row) for row in rows["persons"]]
 
 
 def _location_fields(fields: dict[str, Any], *, country: str) -> None:
@@ -706,6 +608,7 @@ def household_save_answers(
 INVITATION_DAYS = 21
 ERR_INVITATION_DAYS = "An invitation is valid for 1 to 90 days."
 ERR_INVITATION_CLOSED = "This invitation can no longer be used."
+ERR_ANSWERS_MISSING = "Some required answers are missing: {questions}."
 
 
 def invitation_token_hash(token: str) -> str:
@@ -803,6 +706,14 @@ def invitation_submit(*, invitation: GroupInvitation) -> WelcomeGroup:
     invitation = GroupInvitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
         raise ValidationError(ERR_INVITATION_CLOSED, code="invitation_closed")
+    missing = q.missing_answers(q.GROUP_QUESTIONNAIRE, invitation.answers)
+    if missing:
+        raise ValidationError(
+            ERR_ANSWERS_MISSING.format(
+                questions="; ".join(q.answer_label(q.GROUP_QUESTIONNAIRE, n) for n in missing)
+            ),
+            code="answers_missing",
+        )
     group = invitation.group
     group = group_save_answers(
         programme=group.programme,

@@ -98,20 +98,17 @@ def _summary(questionnaire: q.Questionnaire, answers: dict[str, Any]) -> list[di
                 ]
                 for row in answers.get(section.name) or []
             ]
-            missing = not rows
+            missing = not rows or any(
+                q.missing_answers(questionnaire, row, section=section.name)
+                for row in answers.get(section.name) or []
+            )
             sections.append({"section": section, "rows": rows, "missing": missing})
             continue
-        items = []
-        missing = False
-        for question in questions:
-            shown = display_answer(question, answers.get(question.name))
-            if question.required and not shown:
-                missing = True
-            items.append({"question": question, "value": shown})
-        if "postcode" in {qq.name for qq in questions} and not (
-            answers.get("postcode") or answers.get("latitude") is not None
-        ):
-            missing = True
+        items = [
+            {"question": question, "value": display_answer(question, answers.get(question.name))}
+            for question in questions
+        ]
+        missing = bool(q.missing_answers(questionnaire, answers, section=section.name))
         sections.append({"section": section, "items": items, "missing": missing})
     return sections
 
