@@ -10,11 +10,20 @@ from django.core.exceptions import ValidationError
 from tests.factories import make_city, make_group, make_household, make_programme, make_user
 from welcomematch.accounts.models import AuditEvent, Role
 from welcomematch.core import engine
+from welcomematch.core.errors import InvalidInput
+from welcomematch.core.model import Mechanism, Parameters, Round
 from welcomematch.core.roundfile import dumps_result, loads_result, loads_round
+from welcomematch.i18n import message
 from welcomematch.intake.services import PersonData
 from welcomematch.lifecycle.models import Match, MatchStatus
 from welcomematch.matching import selectors, services
-from welcomematch.matching.models import Proposal, ProposalRole, RoundStatus, UnmatchedEntry
+from welcomematch.matching.models import (
+    MatchingRound,
+    Proposal,
+    ProposalRole,
+    RoundStatus,
+    UnmatchedEntry,
+)
 from welcomematch.trial.models import ControlAssignment
 
 pytestmark = pytest.mark.django_db
@@ -175,12 +184,24 @@ def test_confirm_refuses_when_a_participant_was_taken_since_the_run(setup):
     assert second.status == RoundStatus.PROPOSED
 
 
-def test_stable_mechanism_cannot_have_a_control_arm(setup):
+def test_stable_mechanism_cannot_have_a_control_arm_as_the_core_says(setup):
     programme, _city, coordinator = setup
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as error:
         services.round_create(
             programme=programme, name="R", actor=coordinator, mechanism="stable", control_arm=True
         )
+    with pytest.raises(InvalidInput) as core:
+        engine.validate_round(
+            Round(
+                parameters=Parameters(mechanism=Mechanism.STABLE, control_arm=True),
+                groups=(),
+                households=(),
+            )
+        )
+    assert error.value.message_dict == {
+        "control_arm": [str(message(services.ERR_SETTINGS, detail=core.value))]
+    }
+    assert not MatchingRound.objects.exists()
 
 
 def test_a_confirmed_rounds_stored_round_file_rerun_by_the_engine_gives_its_result_byte_for_byte(

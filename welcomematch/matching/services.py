@@ -52,7 +52,10 @@ ERR_NOT_AVAILABLE = _(
     "%(reference)s is no longer available (matched or drawn as control since the round ran); "
     "run the round again before confirming."
 )
-ERR_STABLE_CONTROL = _("The stable mechanism cannot be combined with the randomised control arm.")
+ERR_SETTINGS = _("These round settings cannot be used: %(detail)s")
+
+#: Round settings the form has a field for: the core's error on one of them is put on that field.
+SETTING_FIELDS = frozenset({"max_distance_km", "mechanism", "control_arm", "seed"})
 
 
 def new_seed() -> int:
@@ -83,8 +86,6 @@ def round_create(
     ``groups`` / ``households`` limit the round to those participants (of the ones ready when
     it runs); empty means everyone ready in the programme (and city).
     """
-    if mechanism == Mechanism.STABLE.value and control_arm:
-        raise ValidationError({"control_arm": ERR_STABLE_CONTROL})
     round = MatchingRound(
         programme=programme,
         city=city,
@@ -98,6 +99,7 @@ def round_create(
         created_by=actor if actor is not None and actor.pk else None,
     )
     round.full_clean()
+    _check_settings(round)
     round.save()
     round.selected_groups.set(groups)
     round.selected_households.set(households)
@@ -117,6 +119,31 @@ def round_create(
     return round
 
 
+def _parameters(round: MatchingRound) -> Parameters:
+    return Parameters(
+        max_distance_km=round.max_distance_km,
+        mechanism=Mechanism(round.mechanism),
+        control_arm=round.control_arm,
+        seed=round.seed,
+    )
+
+
+def _invalid(error: InvalidInput, *, code: str) -> ValidationError:
+    """The core's refusal as the service's error, on the form field it names if there is one."""
+    text = message(ERR_SETTINGS if code == "settings" else selectors.ERR_ENGINE_INPUT, detail=error)
+    if error.record == "parameters" and error.field in SETTING_FIELDS:
+        return ValidationError({error.field: ValidationError(text, code=code)})
+    return ValidationError(text, code=code)
+
+
+def _check_settings(round: MatchingRound) -> None:
+    """The round's settings, checked by the core's own validation (nobody is in it yet)."""
+    try:
+        engine.validate_round(Round(parameters=_parameters(round), groups=(), households=()))
+    except InvalidInput as error:
+        raise _invalid(error, code="settings") from error
+
+
 def build_core_round(*, round: MatchingRound) -> Round:
     """The engine's input: the ready groups and households of the round's programme and city
     (only the selected ones, when the round names participants)."""
@@ -133,12 +160,7 @@ def build_core_round(*, round: MatchingRound) -> Round:
     ).values_list("household__reference", "group_id"):
         excluded.setdefault(group_id, set()).add(household_ref)
     return Round(
-        parameters=Parameters(
-            max_distance_km=round.max_distance_km,
-            mechanism=Mechanism(round.mechanism),
-            control_arm=round.control_arm,
-            seed=round.seed,
-        ),
+        parameters=_parameters(round),
         groups=tuple(
             selectors.core_group(g, exclude=frozenset(excluded.get(g.pk, set()))) for g in groups
         ),
@@ -212,9 +234,7 @@ def round_run(*, round: MatchingRound, actor: User | None) -> MatchingRound:
     try:
         result = engine.run_round(core_round)
     except InvalidInput as error:
-        raise ValidationError(
-            message(selectors.ERR_ENGINE_INPUT, detail=error), code="engine_input"
-        ) from error
+        raise _invalid(error, code="engine_input") from error
     except CoreError as error:
         raise ValidationError(
             message(selectors.ERR_ENGINE_INPUT, detail=error), code="engine_failed"
