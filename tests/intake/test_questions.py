@@ -11,6 +11,7 @@ from django.utils import translation
 
 from tests.intake.answers import group_answers, household_answers
 from welcomematch.core.levels import SSM_DOMAINS, SUPPORT_FLAGS
+from welcomematch.i18n import message
 from welcomematch.intake import questions as q
 from welcomematch.intake.models import GroupInvitation, GroupMember, Household, Person, WelcomeGroup
 from welcomematch.intake.services import (
@@ -129,9 +130,7 @@ def test_an_invitation_with_missing_required_answers_cannot_be_submitted(
         invitation_submit(invitation=invitation)
     with translation.override("en"):
         assert error.value.messages == [
-            str(ERR_ANSWERS_MISSING).format(
-                questions="When are you available?; " + q.GROUP_CONSENT_EN
-            )
+            message(ERR_ANSWERS_MISSING, questions="When are you available?; " + q.GROUP_CONSENT_EN)
         ]
     invitation = GroupInvitation.objects.get(pk=invitation.pk)
     assert invitation.is_open and invitation.answers["name"] == "De Buren van de Esplanade"

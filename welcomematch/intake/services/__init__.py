@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from welcomematch.intake.services.geocoding import (
     BUNDLED_DEMO_POSTCODES,
-    ERR_GEONAMES_ROW,
+    ERR_GEONAMES_COLUMNS,
+    ERR_GEONAMES_EMPTY,
+    ERR_GEONAMES_NUMBERS,
+    ERR_GEONAMES_RANGE,
     ERR_NO_LOCATION,
     ERR_POSTCODE_FORMAT,
     ERR_POSTCODE_TABLE_EMPTY,
@@ -64,7 +67,10 @@ from welcomematch.intake.services.rules import (
 __all__ = [
     "BUNDLED_DEMO_POSTCODES",
     "ERR_ANSWERS_MISSING",
-    "ERR_GEONAMES_ROW",
+    "ERR_GEONAMES_COLUMNS",
+    "ERR_GEONAMES_EMPTY",
+    "ERR_GEONAMES_NUMBERS",
+    "ERR_GEONAMES_RANGE",
     "ERR_INVITATION_CLOSED",
     "ERR_INVITATION_DAYS",
     "ERR_MEMBERS_REQUIRED",

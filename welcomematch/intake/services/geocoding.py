@@ -9,17 +9,22 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
+from welcomematch.i18n import message
 from welcomematch.intake.models import Postcode
 
-ERR_POSTCODE_FORMAT = "{code!r} is not a Dutch postcode (use 1234 or 1234 AB)."
-ERR_POSTCODE_UNKNOWN = "Postcode {code} is not in the postcode table."
-ERR_POSTCODE_TABLE_EMPTY = (
+ERR_POSTCODE_FORMAT = _("'%(code)s' is not a Dutch postcode (use 1234 or 1234 AB).")
+ERR_POSTCODE_UNKNOWN = _("Postcode %(code)s is not in the postcode table.")
+ERR_POSTCODE_TABLE_EMPTY = _(
     "No postcode table is loaded. Load one with: welcomematch postcodes load NL.txt "
     "(a GeoNames postal-code dump), or enter coordinates directly."
 )
-ERR_NO_LOCATION = "Give a postcode or both latitude and longitude."
-ERR_GEONAMES_ROW = "line {line}: {problem}"
+ERR_NO_LOCATION = _("Give a postcode or both latitude and longitude.")
+ERR_GEONAMES_COLUMNS = _("line %(line)s: expected 12 tab-separated columns, got %(count)s")
+ERR_GEONAMES_NUMBERS = _("line %(line)s: latitude/longitude are not numbers: %(values)s")
+ERR_GEONAMES_RANGE = _("line %(line)s: coordinates out of range")
+ERR_GEONAMES_EMPTY = _("The file has no rows.")
 
 _NL_POSTCODE = re.compile(r"^\s*(\d{4})\s*([A-Za-z]{2})?\s*$")
 
@@ -30,7 +35,9 @@ def normalise_postcode(code: str, *, country: str = "NL") -> str:
         return code.strip().upper()
     match = _NL_POSTCODE.match(code)
     if not match:
-        raise ValidationError(ERR_POSTCODE_FORMAT.format(code=code), code="postcode_format")
+        raise ValidationError(
+            message(ERR_POSTCODE_FORMAT, code=code.strip()), code="postcode_format"
+        )
     digits, letters = match.groups()
     return f"{digits} {letters.upper()}" if letters else digits
 
@@ -47,7 +54,7 @@ def geocode_postcode(code: str, *, country: str = "NL") -> Postcode:
             return found
     if not Postcode.objects.filter(country=country).exists():
         raise ValidationError(ERR_POSTCODE_TABLE_EMPTY, code="postcode_table_empty")
-    raise ValidationError(ERR_POSTCODE_UNKNOWN.format(code=normalised), code="postcode_unknown")
+    raise ValidationError(message(ERR_POSTCODE_UNKNOWN, code=normalised), code="postcode_unknown")
 
 
 def resolve_location(
@@ -80,24 +87,15 @@ def postcodes_load(*, lines: Iterable[str]) -> int:
             continue
         fields = line.rstrip("\r\n").split("\t")
         if len(fields) < 11:
-            raise ValidationError(
-                ERR_GEONAMES_ROW.format(
-                    line=number, problem=f"expected 12 tab-separated columns, got {len(fields)}"
-                )
-            )
+            raise ValidationError(message(ERR_GEONAMES_COLUMNS, line=number, count=len(fields)))
         try:
             lat, lon = float(fields[9]), float(fields[10])
         except ValueError:
             raise ValidationError(
-                ERR_GEONAMES_ROW.format(
-                    line=number,
-                    problem=f"latitude/longitude not numbers: {fields[9]!r}, {fields[10]!r}",
-                )
+                message(ERR_GEONAMES_NUMBERS, line=number, values=f"{fields[9]!r}, {fields[10]!r}")
             ) from None
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise ValidationError(
-                ERR_GEONAMES_ROW.format(line=number, problem="coordinates out of range")
-            )
+            raise ValidationError(message(ERR_GEONAMES_RANGE, line=number))
         country = fields[0].strip().upper()
         code = (
             normalise_postcode(fields[1], country=country) if country == "NL" else fields[1].strip()
@@ -111,7 +109,7 @@ def postcodes_load(*, lines: Iterable[str]) -> int:
             longitude=lon,
         )
     if not rows:
-        raise ValidationError(ERR_GEONAMES_ROW.format(line=0, problem="the file has no rows"))
+        raise ValidationError(ERR_GEONAMES_EMPTY)
     Postcode.objects.bulk_create(
         rows.values(),
         update_conflicts=True,

@@ -11,9 +11,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record
+from welcomematch.i18n import message
 from welcomematch.intake import questions as q
 from welcomematch.intake.models import GroupInvitation, WelcomeGroup
 from welcomematch.intake.services.records import group_create, group_save_answers
@@ -22,9 +24,9 @@ from welcomematch.programmes.models import City, Programme
 
 #: Days an invitation link stays valid unless the coordinator chooses otherwise.
 INVITATION_DAYS = 21
-ERR_INVITATION_DAYS = "An invitation is valid for 1 to 90 days."
-ERR_INVITATION_CLOSED = "This invitation can no longer be used."
-ERR_ANSWERS_MISSING = "Some required answers are missing: {questions}."
+ERR_INVITATION_DAYS = _("An invitation is valid for 1 to 90 days.")
+ERR_INVITATION_CLOSED = _("This invitation can no longer be used.")
+ERR_ANSWERS_MISSING = _("Some required answers are missing: %(questions)s.")
 
 
 def invitation_token_hash(token: str) -> str:
@@ -125,8 +127,9 @@ def invitation_submit(*, invitation: GroupInvitation) -> WelcomeGroup:
     missing = q.missing_answers(q.GROUP_QUESTIONNAIRE, invitation.answers)
     if missing:
         raise ValidationError(
-            ERR_ANSWERS_MISSING.format(
-                questions="; ".join(q.answer_label(q.GROUP_QUESTIONNAIRE, n) for n in missing)
+            message(
+                ERR_ANSWERS_MISSING,
+                questions="; ".join(q.answer_label(q.GROUP_QUESTIONNAIRE, n) for n in missing),
             ),
             code="answers_missing",
         )

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import BigIntegerField, Max
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record
@@ -27,8 +28,8 @@ from welcomematch.intake.services.rules import (
 )
 from welcomematch.programmes.models import City, Programme
 
-ERR_MEMBERS_REQUIRED = "A group needs at least one member."
-ERR_PERSONS_REQUIRED = "A household needs at least one person."
+ERR_MEMBERS_REQUIRED = _("A group needs at least one member.")
+ERR_PERSONS_REQUIRED = _("A household needs at least one person.")
 
 
 @dataclass(frozen=True)

@@ -7,21 +7,23 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record
 from welcomematch.core.composition import Gender as CoreGender
 from welcomematch.core.composition import PersonFacts, household_type
 from welcomematch.core.levels import CapacityRule, VulnerabilityRule
+from welcomematch.i18n import message
 from welcomematch.intake.models import Household, WelcomeGroup
 from welcomematch.programmes.models import Programme
 
 if TYPE_CHECKING:
     from welcomematch.intake.services.records import PersonData
 
-ERR_NO_ADULT = "A household needs at least one adult (18 or older)."
-ERR_OVERRIDE_REASON = "An override needs a written reason."
-ERR_RULE_INVALID = "The rule is not valid: {problem}"
+ERR_NO_ADULT = _("A household needs at least one adult (18 or older).")
+ERR_OVERRIDE_REASON = _("An override needs a written reason.")
+ERR_RULE_INVALID = _("The rule is not valid: %(problem)s")
 
 
 def _check(instance: Any) -> None:
@@ -116,7 +118,7 @@ def programme_rules_update(
         vrule = VulnerabilityRule.from_dict(vulnerability_rule)
         crule = CapacityRule.from_dict(capacity_rule)
     except (ValueError, TypeError, AttributeError) as error:
-        raise ValidationError(ERR_RULE_INVALID.format(problem=error)) from None
+        raise ValidationError(message(ERR_RULE_INVALID, problem=error)) from None
     before = {
         "vulnerability_rule": programme.vulnerability_rule,
         "capacity_rule": programme.capacity_rule,
