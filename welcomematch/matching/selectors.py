@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -58,20 +60,21 @@ def household_ready_condition() -> Q:
     return _ready_condition(side="household") & ~Q(Exists(control))
 
 
+def _in_place(qs: QuerySet[Any], *, programme: Programme, city: City | None) -> QuerySet[Any]:
+    qs = qs.filter(programme=programme)
+    return (qs.filter(city=city) if city is not None else qs).order_by("reference")
+
+
 def groups_ready(*, programme: Programme, city: City | None = None) -> QuerySet[WelcomeGroup]:
     """The programme's (and city's) groups that are ready to match."""
-    qs = WelcomeGroup.objects.filter(group_ready_condition(), programme=programme)
-    if city is not None:
-        qs = qs.filter(city=city)
-    return qs.order_by("reference")
+    ready = WelcomeGroup.objects.filter(group_ready_condition())
+    return _in_place(ready, programme=programme, city=city)
 
 
 def households_ready(*, programme: Programme, city: City | None = None) -> QuerySet[Household]:
     """The programme's (and city's) households that are ready to match."""
-    qs = Household.objects.filter(household_ready_condition(), programme=programme)
-    if city is not None:
-        qs = qs.filter(city=city)
-    return qs.order_by("reference")
+    ready = Household.objects.filter(household_ready_condition())
+    return _in_place(ready, programme=programme, city=city)
 
 
 def round_pool(*, round: MatchingRound) -> tuple[QuerySet[WelcomeGroup], QuerySet[Household]]:

@@ -292,27 +292,36 @@ def household_update(
     return household
 
 
-def group_fields_from_answers(
-    answers: Mapping[str, Any],
-) -> tuple[dict[str, Any], list[MemberData]]:
-    """Model fields and members from the group questionnaire's answers (see questions.py)."""
-    fields, rows = q.fields_from_answers(q.GROUP_QUESTIONNAIRE, answers, now=timezone.now())
-    return fields, [MemberData(**row) for row in rows["members"]]
-
-
-def household_fields_from_answers(
-    answers: Mapping[str, Any],
-) -> tuple[dict[str, Any], list[PersonData]]:
-    """Model fields and persons from the household interview's answers (see questions.py)."""
-    fields, rows = q.fields_from_answers(q.HOUSEHOLD_QUESTIONNAIRE, answers, now=timezone.now())
-    return fields, [PersonData(**row) for row in rows["persons"]]
-
-
 def _keep_first_acknowledgements(record: WelcomeGroup | Household, fields: dict[str, Any]) -> None:
     """Consent and the non-discrimination principles keep the moment they were first given."""
     for name in ("consent_at", "non_discrimination_at"):
         if getattr(record, name) is not None and fields[name] is not None:
             fields[name] = getattr(record, name)
+
+
+#: The rows a questionnaire cannot be saved without, and the message when there are none.
+_ROWS_REQUIRED = {"members": ERR_MEMBERS_REQUIRED, "persons": ERR_PERSONS_REQUIRED}
+
+
+def _fields_to_save(
+    *,
+    questionnaire: q.Questionnaire,
+    answers: Mapping[str, Any],
+    programme: Programme,
+    record: WelcomeGroup | Household | None,
+    external_uuid: str,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A questionnaire's answers as model fields (located) and as the fields of its rows."""
+    fields, repeats = q.fields_from_answers(questionnaire, answers, now=timezone.now())
+    [(section, rows)] = repeats.items()
+    if not rows:
+        raise ValidationError({section: _ROWS_REQUIRED[section]})
+    _location_fields(fields, country=programme.country)
+    if external_uuid:
+        fields["external_uuid"] = external_uuid
+    if record is not None:
+        _keep_first_acknowledgements(record, fields)
+    return fields, rows
 
 
 @transaction.atomic
@@ -326,17 +335,18 @@ def group_save_answers(
     external_uuid: str = "",
 ) -> WelcomeGroup:
     """Create or update a group from a completed group questionnaire (web, invitation, import)."""
-    fields, members = group_fields_from_answers(answers)
-    if not members:
-        raise ValidationError({"members": ERR_MEMBERS_REQUIRED})
-    _location_fields(fields, country=programme.country)
-    if external_uuid:
-        fields["external_uuid"] = external_uuid
+    fields, rows = _fields_to_save(
+        questionnaire=q.GROUP_QUESTIONNAIRE,
+        answers=answers,
+        programme=programme,
+        record=group,
+        external_uuid=external_uuid,
+    )
+    members = [MemberData(**row) for row in rows]
     if group is None:
         return group_create(
             programme=programme, city=city, members=members, actor=actor, completed=True, **fields
         )
-    _keep_first_acknowledgements(group, fields)
     return group_update(
         group=group, actor=actor, members=members, completed=True, city=city, **fields
     )
@@ -353,17 +363,18 @@ def household_save_answers(
     external_uuid: str = "",
 ) -> Household:
     """Create or update a household from a completed interview (web form or import)."""
-    fields, persons = household_fields_from_answers(answers)
-    if not persons:
-        raise ValidationError({"persons": ERR_PERSONS_REQUIRED})
-    _location_fields(fields, country=programme.country)
-    if external_uuid:
-        fields["external_uuid"] = external_uuid
+    fields, rows = _fields_to_save(
+        questionnaire=q.HOUSEHOLD_QUESTIONNAIRE,
+        answers=answers,
+        programme=programme,
+        record=household,
+        external_uuid=external_uuid,
+    )
+    persons = [PersonData(**row) for row in rows]
     if household is None:
         return household_create(
             programme=programme, city=city, persons=persons, actor=actor, completed=True, **fields
         )
-    _keep_first_acknowledgements(household, fields)
     return household_update(
         household=household, actor=actor, persons=persons, completed=True, city=city, **fields
     )

@@ -15,7 +15,7 @@ from welcomematch.core.composition import Gender as CoreGender
 from welcomematch.core.composition import PersonFacts, household_type
 from welcomematch.core.levels import CapacityRule, VulnerabilityRule
 from welcomematch.i18n import message
-from welcomematch.intake.models import Household, WelcomeGroup
+from welcomematch.intake.models import Household, OverriddenLevel, WelcomeGroup
 from welcomematch.programmes.models import Programme
 
 if TYPE_CHECKING:
@@ -53,30 +53,49 @@ def derive_capacity(*, programme: Programme, willingness: int, experience: int) 
     return CapacityRule.from_dict(programme.capacity_rule).level(willingness, experience)
 
 
+def _set_override(
+    *,
+    record: WelcomeGroup | Household,
+    levels: OverriddenLevel,
+    level: int | None,
+    reason: str,
+    actor: User | None,
+    action: str,
+) -> None:
+    """Set (or clear) the override of ``levels`` on ``record``; a set override needs a reason."""
+    reason_field = f"{levels.override}_reason"
+    if level is not None and not reason.strip():
+        raise ValidationError({reason_field: ERR_OVERRIDE_REASON})
+    before = getattr(record, levels.override)
+    setattr(record, levels.override, level)
+    setattr(record, reason_field, reason.strip() if level is not None else "")
+    _check(record)
+    record.save(update_fields=[levels.override, reason_field, "updated_at"])
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=record,
+        data={
+            "before": before,
+            "after": level,
+            "derived": getattr(record, levels.derived),
+            "reason": reason,
+        },
+    )
+
+
 @transaction.atomic
 def household_override_vulnerability(
     *, household: Household, level: int | None, reason: str, actor: User | None
 ) -> Household:
     """Set (or clear, with ``level=None``) a coordinator's override of the derived level."""
-    if level is not None and not reason.strip():
-        raise ValidationError({"vulnerability_override_reason": ERR_OVERRIDE_REASON})
-    before = household.vulnerability_override
-    household.vulnerability_override = level
-    household.vulnerability_override_reason = reason.strip() if level is not None else ""
-    _check(household)
-    household.save(
-        update_fields=["vulnerability_override", "vulnerability_override_reason", "updated_at"]
-    )
-    audit_record(
+    _set_override(
+        record=household,
+        levels=Household.vulnerability_level,
+        level=level,
+        reason=reason,
         actor=actor,
         action="household.vulnerability_overridden",
-        obj=household,
-        data={
-            "before": before,
-            "after": level,
-            "derived": household.vulnerability,
-            "reason": reason,
-        },
     )
     return household
 
@@ -86,18 +105,13 @@ def group_override_capacity(
     *, group: WelcomeGroup, level: int | None, reason: str, actor: User | None
 ) -> WelcomeGroup:
     """Set (or clear, with ``level=None``) a coordinator's override of the derived capacity."""
-    if level is not None and not reason.strip():
-        raise ValidationError({"capacity_override_reason": ERR_OVERRIDE_REASON})
-    before = group.capacity_override
-    group.capacity_override = level
-    group.capacity_override_reason = reason.strip() if level is not None else ""
-    _check(group)
-    group.save(update_fields=["capacity_override", "capacity_override_reason", "updated_at"])
-    audit_record(
+    _set_override(
+        record=group,
+        levels=WelcomeGroup.capacity_level,
+        level=level,
+        reason=reason,
         actor=actor,
         action="group.capacity_overridden",
-        obj=group,
-        data={"before": before, "after": level, "derived": group.capacity, "reason": reason},
     )
     return group
 
