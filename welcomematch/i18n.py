@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import translation
 from django.utils.functional import lazy
 
 
@@ -22,3 +23,9 @@ def message(template: Any, **params: Any) -> str:
     """
     result: str = _lazy_format(template, params)
     return result
+
+
+def in_active_language(nl: str, en: str) -> str:
+    """The text in the active language: English when English is active and given, else Dutch."""
+    language = translation.get_language() or "nl"
+    return en if language.startswith("en") and en else nl

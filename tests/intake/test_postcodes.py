@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 
+from welcomematch.i18n import message
 from welcomematch.intake.models import Postcode
 from welcomematch.intake.services import (
     BUNDLED_DEMO_POSTCODES,
@@ -75,7 +76,7 @@ def test_unknown_postcode_is_an_error_never_zero_zero() -> None:
     postcodes_load_bundled_demo()
     with pytest.raises(ValidationError) as caught:
         geocode_postcode("1011 AB")
-    assert ERR_POSTCODE_UNKNOWN.format(code="1011 AB") in caught.value.messages
+    assert message(ERR_POSTCODE_UNKNOWN, code="1011 AB") in caught.value.messages
 
 
 def test_empty_table_says_how_to_load_one() -> None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tests.intake.answers import group_answers, household_answers
 from welcomematch.accounts.models import AuditEvent
+from welcomematch.i18n import message
 from welcomematch.intake import selectors
 from welcomematch.intake.models import GroupInvitation
 from welcomematch.intake.services import (
@@ -64,7 +65,7 @@ def test_unknown_postcode_is_a_postcode_error(programme: Any, city: Any, postcod
         group_save_answers(
             programme=programme, city=city, answers=group_answers(postcode="1011 AB"), actor=None
         )
-    assert caught.value.message_dict["postcode"] == [ERR_POSTCODE_UNKNOWN.format(code="1011 AB")]
+    assert caught.value.message_dict["postcode"] == [message(ERR_POSTCODE_UNKNOWN, code="1011 AB")]
 
 
 def test_coordinates_may_replace_the_postcode(programme: Any, city: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pytest
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from tests.factories import make_city, make_group, make_household, make_programme, make_user
 from welcomematch.accounts.models import AuditEvent, Role
+from welcomematch.core.geo import haversine_km
 from welcomematch.intake.models import Exclusion
 from welcomematch.lifecycle import services
 from welcomematch.lifecycle.models import CulturalAmbassador, Match, MatchStatus
@@ -178,3 +180,34 @@ def test_a_pair_made_outside_a_round_keeps_the_hard_rules_and_is_audited():
         services.match_create(
             group=group, household=household, reason="once more", actor=coordinator
         )
+
+
+@pytest.fixture
+def pair_on_the_limit():
+    """A group and a household whose programme's limit is exactly their distance."""
+    programme = make_programme()
+    city = make_city(programme)
+    group = make_group(city, lat=52.37, lon=5.22)
+    household = make_household(city, lat=52.41, lon=5.27)
+    programme.max_distance_km = haversine_km(52.37, 5.22, 52.41, 5.27)
+    programme.save()
+    return programme, group, household
+
+
+def test_a_pair_made_outside_a_round_may_live_exactly_the_maximum_distance_apart(pair_on_the_limit):
+    programme, group, household = pair_on_the_limit
+    match = services.match_create(
+        group=group, household=household, reason="On the limit", actor=None
+    )
+    assert match.distance_km == programme.max_distance_km
+
+
+def test_a_pair_made_outside_a_round_just_beyond_the_maximum_distance_is_refused(
+    pair_on_the_limit,
+):
+    programme, group, household = pair_on_the_limit
+    programme.max_distance_km = math.nextafter(programme.max_distance_km, 0.0)
+    programme.save()
+    with pytest.raises(ValidationError, match="apart"):
+        services.match_create(group=group, household=household, reason="x", actor=None)
+    assert not Match.objects.exists()

@@ -9,11 +9,21 @@ from django.core.exceptions import ValidationError
 
 from tests.factories import make_city, make_group, make_household, make_programme, make_user
 from welcomematch.accounts.models import AuditEvent, Role
-from welcomematch.core.roundfile import loads_result
+from welcomematch.core import engine
+from welcomematch.core.errors import InvalidInput
+from welcomematch.core.model import Mechanism, Parameters, Round
+from welcomematch.core.roundfile import dumps_result, loads_result, loads_round
+from welcomematch.i18n import message
 from welcomematch.intake.services import PersonData
 from welcomematch.lifecycle.models import Match, MatchStatus
 from welcomematch.matching import selectors, services
-from welcomematch.matching.models import Proposal, ProposalRole, RoundStatus, UnmatchedEntry
+from welcomematch.matching.models import (
+    MatchingRound,
+    Proposal,
+    ProposalRole,
+    RoundStatus,
+    UnmatchedEntry,
+)
 from welcomematch.trial.models import ControlAssignment
 
 pytestmark = pytest.mark.django_db
@@ -174,23 +184,45 @@ def test_confirm_refuses_when_a_participant_was_taken_since_the_run(setup):
     assert second.status == RoundStatus.PROPOSED
 
 
-def test_stable_mechanism_cannot_have_a_control_arm(setup):
+def test_stable_mechanism_cannot_have_a_control_arm_as_the_core_says(setup):
     programme, _city, coordinator = setup
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as error:
         services.round_create(
             programme=programme, name="R", actor=coordinator, mechanism="stable", control_arm=True
         )
+    with pytest.raises(InvalidInput) as core:
+        engine.validate_round(
+            Round(
+                parameters=Parameters(mechanism=Mechanism.STABLE, control_arm=True),
+                groups=(),
+                households=(),
+            )
+        )
+    assert error.value.message_dict == {
+        "control_arm": [str(message(services.ERR_SETTINGS, detail=core.value))]
+    }
+    assert not MatchingRound.objects.exists()
 
 
-def test_exported_files_are_byte_identical_to_the_stored_round(setup):
+def test_a_confirmed_rounds_stored_round_file_rerun_by_the_engine_gives_its_result_byte_for_byte(
+    setup,
+):
     programme, city, coordinator = setup
-    make_group(city)
-    make_household(city)
+    for i in range(3):
+        make_group(city, lat=NEAR[0] + i * 0.002, lon=NEAR[1], name=f"G{i}", willingness=2)
+    for i in range(5):
+        make_household(city, lat=NEAR_2[0], lon=NEAR_2[1] + i * 0.002)
     rnd = services.round_create(programme=programme, name="R", actor=coordinator, seed=5)
-    rnd = services.round_run(round=rnd, actor=coordinator)
-    exported = selectors.export_round_file(round=rnd)
-    assert json.loads(exported) == rnd.round_file
-    assert selectors.export_result_file(round=rnd) == selectors.export_result_file(round=rnd)
+    services.round_run(round=rnd, actor=coordinator)
+    rnd = services.round_confirm(round=rnd, actor=coordinator)
+    rnd.refresh_from_db()
+
+    exported_round = selectors.export_round_file(round=rnd)
+    assert json.loads(exported_round) == rnd.round_file
+    # What anyone with the downloaded round file gets from the engine (as `welcomematch match`).
+    rerun = engine.run_round(loads_round(exported_round))
+    assert dumps_result(rerun).encode() == selectors.export_result_file(round=rnd).encode()
+    assert rerun.matches and rerun.controls
 
 
 def test_a_round_can_be_limited_to_selected_participants(setup):

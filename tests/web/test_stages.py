@@ -38,8 +38,8 @@ def test_incomplete_intake_then_ready(world: Any) -> None:
         (MatchStatus.PROPOSED, Stage.MATCHED),
         (MatchStatus.INTRODUCED, Stage.MATCHED),
         (MatchStatus.ACTIVE, Stage.ACTIVE),
-        (MatchStatus.ENDED, Stage.ENDED),
-        (MatchStatus.COMPLETED, Stage.ENDED),
+        (MatchStatus.ENDED, Stage.READY),  # back in the pool, to be rematched
+        (MatchStatus.COMPLETED, Stage.ENDED),  # the programme year is over
     ],
 )
 def test_match_status_sets_the_stage_of_both_sides(world: Any, status: str, stage: str) -> None:

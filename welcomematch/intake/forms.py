@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from welcomematch.intake import questions as q
 from welcomematch.intake.models import ImportKind
-from welcomematch.intake.services import INVITATION_DAYS, resolve_location
+from welcomematch.intake.services import ERR_NO_LOCATION, INVITATION_DAYS, resolve_location
 from welcomematch.programmes.models import City, Programme
 
 #: The geocoding errors of the services, in the visitor's language (same text as the constants).
@@ -25,7 +25,6 @@ POSTCODE_MESSAGES = {
         "(a GeoNames postal-code dump), or enter coordinates directly."
     ),
 }
-ERR_LOCATION_MISSING = _("Give a postcode or both latitude and longitude.")
 ERR_RANK_DUPLICATE = _("Each choice may appear only once in the ranking.")
 ERR_RANK_INCOMPLETE = _("Rank every option.")
 
@@ -143,7 +142,7 @@ class QuestionForm(forms.Form):
             postcode = data.get("postcode") or ""
             lat, lon = data.get("latitude"), data.get("longitude")
             if not postcode and (lat is None or lon is None):
-                self.add_error("postcode", ERR_LOCATION_MISSING)
+                self.add_error("postcode", ERR_NO_LOCATION)
             else:
                 try:
                     data["postcode"], _lat, _lon = resolve_location(

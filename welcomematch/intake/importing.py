@@ -188,7 +188,12 @@ def parse_export(
             city=tabular.cell_text(_cell(values, city_index)),
         )
         _convert_row(row, values, columns, spec_by_name)
-        _check_required(row, questionnaire.main_questions(), mapped)
+        _check_required(
+            row,
+            questionnaire,
+            mapped,
+            sections=[s.name for s in q.non_repeat_sections(questionnaire)],
+        )
         for name in missing_required:
             row.errors.append(
                 RowError(main.name, number, "", name, ERR_MISSING_COLUMN.format(field=name))
@@ -236,7 +241,7 @@ def parse_export(
             holder = ParsedRow(sheet=table.name, row=number, uuid="", city="")
             _convert_row(holder, values, repeat_columns, repeat_specs)
             _check_required(
-                holder, questionnaire.in_section(section_name), {c.field for c in repeat_columns}
+                holder, questionnaire, {c.field for c in repeat_columns}, sections=[section_name]
             )
             parent.errors.extend(holder.errors)
             parent.answers[section_name].append(holder.answers)
@@ -287,20 +292,15 @@ def _convert_row(
         row.columns.setdefault(column.field, column.header)
 
 
-def _check_required(row: ParsedRow, questions: Sequence[q.Question], mapped: set[str]) -> None:
-    for question in questions:
-        if not question.required or question.name not in mapped:
-            continue
-        if row.answers.get(question.name) in (None, "", [], False):
-            row.errors.append(
-                RowError(
-                    row.sheet,
-                    row.row,
-                    row.columns.get(question.name, ""),
-                    question.name,
-                    ERR_REQUIRED,
+def _check_required(
+    row: ParsedRow, questionnaire: q.Questionnaire, mapped: set[str], *, sections: Sequence[str]
+) -> None:
+    for section in sections:
+        for name in q.missing_answers(questionnaire, row.answers, section=section):
+            if name in mapped:
+                row.errors.append(
+                    RowError(row.sheet, row.row, row.columns.get(name, ""), name, ERR_REQUIRED)
                 )
-            )
 
 
 # --- writing -----------------------------------------------------------------------------

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any, overload
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import IntegerField
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from welcomematch.core.composition import Gender as CoreGender
@@ -41,6 +46,31 @@ class ContactKind(models.TextChoices):
     PRACTICAL = "practical", _("Practical goals")
     FRIENDSHIP = "friendship", _("Friendship")
     BOTH = "both", _("Both")
+
+
+class OverriddenLevel:
+    """A derived level and a coordinator's override of it: the override wins.
+
+    The one definition of that rule, in both forms: on a record (``household.vulnerability_level``)
+    and as SQL (``Household.vulnerability_level.expression()``, to filter and sort in the database).
+    """
+
+    def __init__(self, *, derived: str, override: str) -> None:
+        self.derived = derived
+        self.override = override
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> OverriddenLevel: ...
+    @overload
+    def __get__(self, instance: models.Model, owner: type[Any]) -> int: ...
+    def __get__(self, instance: models.Model | None, owner: type[Any]) -> OverriddenLevel | int:
+        if instance is None:
+            return self
+        override = getattr(instance, self.override)
+        return int(override if override is not None else getattr(instance, self.derived))
+
+    def expression(self) -> Coalesce:
+        return Coalesce(self.override, self.derived, output_field=IntegerField())
 
 
 class Postcode(models.Model):
@@ -163,10 +193,8 @@ class WelcomeGroup(Located):
     def __str__(self) -> str:
         return f"{self.reference} {self.name}"
 
-    @property
-    def capacity_level(self) -> int:
-        """The level the matching uses: the override when a coordinator set one."""
-        return self.capacity_override if self.capacity_override is not None else self.capacity
+    #: The level the matching uses: the override when a coordinator set one.
+    capacity_level = OverriddenLevel(derived="capacity", override="capacity_override")
 
 
 class GroupMember(models.Model):
@@ -281,12 +309,10 @@ class Household(Located):
     def __str__(self) -> str:
         return self.reference
 
-    @property
-    def vulnerability_level(self) -> int:
-        """The level the matching uses: the override when a coordinator set one."""
-        if self.vulnerability_override is not None:
-            return self.vulnerability_override
-        return self.vulnerability
+    #: The level the matching uses: the override when a coordinator set one.
+    vulnerability_level = OverriddenLevel(
+        derived="vulnerability", override="vulnerability_override"
+    )
 
 
 class Person(models.Model):
@@ -347,6 +373,15 @@ class Exclusion(models.Model):
         return f"{self.group.reference} ✕ {self.household.reference}"
 
 
+class InvitationState(models.TextChoices):
+    """Where an invitation link stands; only an open link can be used."""
+
+    OPEN = "open", _("open")
+    EXPIRED = "expired", _("expired")
+    REVOKED = "revoked", _("withdrawn")
+    SUBMITTED = "submitted", _("submitted")
+
+
 class GroupInvitation(models.Model):
     """A link with which a group fills in its own intake; only a hash of the token is stored."""
 
@@ -376,6 +411,22 @@ class GroupInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group.reference} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def state(self) -> InvitationState:
+        """The one definition of an invitation's state: withdrawn, then submitted, then expired
+        (in that order, so a withdrawn link stays withdrawn after its expiry), else open."""
+        if self.revoked_at is not None:
+            return InvitationState.REVOKED
+        if self.submitted_at is not None:
+            return InvitationState.SUBMITTED
+        if self.expires_at <= timezone.now():
+            return InvitationState.EXPIRED
+        return InvitationState.OPEN
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == InvitationState.OPEN
 
 
 class ImportKind(models.TextChoices):

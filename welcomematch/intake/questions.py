@@ -7,12 +7,13 @@ are either fixed here or read from the programme's category lists (editable in t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 
-from django.utils import translation
-
-from welcomematch.core.levels import SSM_DOMAINS
+from welcomematch.core.levels import SSM_DOMAINS, SUPPORT_FLAGS
+from welcomematch.i18n import in_active_language
 
 #: Question kinds, named as in XLSForm where XLSForm has them.
 TEXT, TEXTAREA, EMAIL, INTEGER, DECIMAL, DATE = (
@@ -52,10 +53,26 @@ class Question:
     minimum: float | None = None
     maximum: float | None = None
     sensitive: bool = False
+    #: The model field the answer fills: ``""`` the question's own name. ACKNOWLEDGE answers
+    #: fill a moment (``consent`` → ``consent_at``).
+    field: str = ""
+    #: With ``key``, the answer is one entry ``field[key]`` of a dictionary field (left out
+    #: when empty), e.g. the self-sufficiency score of one domain.
+    key: str = ""
+    #: The value stored when the answer is empty.
+    default: Any = None
+    #: A single choice whose codes are stored as whole numbers.
+    numeric: bool = False
+    #: A multiple choice stored as yes/no for each of these flags.
+    flags: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
         return _pick(self.nl, self.en)
+
+    @property
+    def field_name(self) -> str:
+        return self.field or self.name
 
     @property
     def hint(self) -> str:
@@ -120,9 +137,7 @@ class Questionnaire:
         return tuple(q for q in self.questions if q.section not in repeat_names)
 
 
-def _pick(nl: str, en: str) -> str:
-    language = translation.get_language() or "nl"
-    return en if language.startswith("en") and en else nl
+_pick = in_active_language
 
 
 # --- fixed choice lists ------------------------------------------------------------------
@@ -225,12 +240,14 @@ SSM_DOMAIN_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+def choice_labels(list_name: str) -> dict[str, str]:
+    """Code → label of a choice list, in the active language."""
+    return {choice.code: choice.label for choice in choices(list_name)}
+
+
 def choice_label(list_name: str, code: str) -> str:
     """The label of one code in a choice list, in the active language; the code if unknown."""
-    for choice in choices(list_name):
-        if choice.code == code:
-            return choice.label
-    return code
+    return choice_labels(list_name).get(code, code)
 
 
 def choices(list_name: str) -> tuple[Choice, ...]:
@@ -238,12 +255,9 @@ def choices(list_name: str) -> tuple[Choice, ...]:
     if list_name in FIXED_CHOICES:
         return FIXED_CHOICES[list_name]
     if list_name in CATEGORY_LISTS:
-        from welcomematch.programmes.models import Category
+        from welcomematch.programmes.selectors import category_entries
 
-        return tuple(
-            Choice(c.code, c.label_nl, c.label_en)
-            for c in Category.objects.filter(kind=list_name, active=True)
-        )
+        return tuple(Choice(c.code, c.label_nl, c.label_en) for c in category_entries(list_name))
     raise KeyError(list_name)
 
 
@@ -383,7 +397,7 @@ GROUP_QUESTIONNAIRE = Questionnaire(
         ),
         Question("first_name", TEXT, "Voornaam", "First name", _M, required=True),
         Question("age", INTEGER, "Leeftijd", "Age", _M, required=True, minimum=16, maximum=120),
-        Question("gender", SELECT_ONE, "Gender", "Gender", _M, choices="gender"),
+        Question("gender", SELECT_ONE, "Gender", "Gender", _M, choices="gender", default="unknown"),
         Question("education", SELECT_ONE, "Opleiding", "Education", _M, choices="education"),
         Question("occupation", TEXT, "Beroep", "Occupation", _M),
         Question("sector", SELECT_ONE, "Werkveld", "Work field", _M, choices="sector"),
@@ -403,6 +417,8 @@ GROUP_QUESTIONNAIRE = Questionnaire(
             _P,
             required=True,
             choices="willingness",
+            numeric=True,
+            default=0,
         ),
         Question(
             "experience",
@@ -412,6 +428,8 @@ GROUP_QUESTIONNAIRE = Questionnaire(
             _P,
             required=True,
             choices="experience",
+            numeric=True,
+            default=0,
         ),
         Question(
             "ranking",
@@ -462,7 +480,15 @@ GROUP_QUESTIONNAIRE = Questionnaire(
             choices="group_type",
         ),
         Question("hobbies", TEXTAREA, "Hobby's en interesses", "Hobbies and interests", _O),
-        Question("consent", ACKNOWLEDGE, GROUP_CONSENT_NL, GROUP_CONSENT_EN, _C, required=True),
+        Question(
+            "consent",
+            ACKNOWLEDGE,
+            GROUP_CONSENT_NL,
+            GROUP_CONSENT_EN,
+            _C,
+            required=True,
+            field="consent_at",
+        ),
         Question(
             "non_discrimination",
             ACKNOWLEDGE,
@@ -470,6 +496,7 @@ GROUP_QUESTIONNAIRE = Questionnaire(
             NON_DISCRIMINATION_EN,
             _C,
             required=True,
+            field="non_discrimination_at",
         ),
     ),
 )
@@ -513,6 +540,9 @@ def _ssm_questions() -> tuple[Question, ...]:
             required=True,
             choices="ssm_scale",
             sensitive=True,
+            field="ssm_scores",
+            key=domain,
+            numeric=True,
         )
         for domain in SSM_DOMAINS
     )
@@ -575,10 +605,28 @@ HOUSEHOLD_QUESTIONNAIRE = Questionnaire(
         ),
         Question("interviewed_at", DATE, "Datum van het gesprek", "Interview date", _H),
         Question(
-            "relation", SELECT_ONE, "Relatie", "Relation", _PE, required=True, choices="relation"
+            "relation",
+            SELECT_ONE,
+            "Relatie",
+            "Relation",
+            _PE,
+            required=True,
+            choices="relation",
+            default="other",
         ),
-        Question("age", INTEGER, "Leeftijd", "Age", _PE, required=True, minimum=0, maximum=120),
-        Question("gender", SELECT_ONE, "Gender", "Gender", _PE, required=True, choices="gender"),
+        Question(
+            "age", INTEGER, "Leeftijd", "Age", _PE, required=True, minimum=0, maximum=120, default=0
+        ),
+        Question(
+            "gender",
+            SELECT_ONE,
+            "Gender",
+            "Gender",
+            _PE,
+            required=True,
+            choices="gender",
+            default="unknown",
+        ),
         Question(
             "country_of_origin",
             SELECT_ONE,
@@ -614,6 +662,7 @@ HOUSEHOLD_QUESTIONNAIRE = Questionnaire(
             _L,
             required=True,
             choices="cefr",
+            default="none",
         ),
         Question(
             "cefr_english",
@@ -623,6 +672,7 @@ HOUSEHOLD_QUESTIONNAIRE = Questionnaire(
             _L,
             required=True,
             choices="cefr",
+            default="none",
         ),
         Question("education", SELECT_ONE, "Opleiding", "Education", _L, choices="education"),
         Question("employment", SELECT_ONE, "Werk", "Work", _L, choices="employment"),
@@ -649,6 +699,7 @@ HOUSEHOLD_QUESTIONNAIRE = Questionnaire(
             _N,
             choices="support_need",
             sensitive=True,
+            flags=SUPPORT_FLAGS,
         ),
         Question("support_notes", TEXTAREA, "Toelichting", "Notes", _N, sensitive=True),
         Question(
@@ -657,9 +708,16 @@ HOUSEHOLD_QUESTIONNAIRE = Questionnaire(
             "Wil een cultureel ambassadeur",
             "Wants a cultural ambassador",
             _N,
+            default=True,
         ),
         Question(
-            "consent", ACKNOWLEDGE, HOUSEHOLD_CONSENT_NL, HOUSEHOLD_CONSENT_EN, _HC, required=True
+            "consent",
+            ACKNOWLEDGE,
+            HOUSEHOLD_CONSENT_NL,
+            HOUSEHOLD_CONSENT_EN,
+            _HC,
+            required=True,
+            field="consent_at",
         ),
         Question(
             "non_discrimination",
@@ -668,6 +726,7 @@ HOUSEHOLD_QUESTIONNAIRE = Questionnaire(
             HOUSEHOLD_PRINCIPLES_EN,
             _HC,
             required=True,
+            field="non_discrimination_at",
         ),
     ),
 )
@@ -680,3 +739,127 @@ QUESTIONNAIRES: dict[str, Questionnaire] = {
 
 def non_repeat_sections(questionnaire: Questionnaire) -> Sequence[Section]:
     return [s for s in questionnaire.sections if not s.repeat]
+
+
+# --- answers: required ones, and the model fields they fill -----------------------------
+
+
+def is_answered(value: Any) -> bool:
+    """An answer counts when it is not empty (or blank); an unticked acknowledgement is none."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value not in (None, [], False)
+
+
+def _location_given(answers: Mapping[str, Any]) -> bool:
+    return is_answered(answers.get("postcode")) or (
+        is_answered(answers.get("latitude")) and is_answered(answers.get("longitude"))
+    )
+
+
+def missing_answers(
+    questionnaire: Questionnaire, answers: Mapping[str, Any], *, section: str | None = None
+) -> list[str]:
+    """The required answers that ``answers`` lacks, by question name: the one check of the
+    summary page, the invitation's submit and the import.
+
+    With ``section``, only that section's questions (for a repeat section, ``answers`` is one
+    of its rows). Without, the whole questionnaire: a repeat section without rows is missing
+    as a whole (its name), a missing answer in a row as ``members.0.age``. Where a section
+    asks for the postcode, a location is required: a postcode, or both coordinates.
+    """
+    if section is None:
+        missing: list[str] = []
+        for part in questionnaire.sections:
+            if not part.repeat:
+                missing += missing_answers(questionnaire, answers, section=part.name)
+                continue
+            rows = answers.get(part.name) or []
+            if not rows:
+                missing.append(part.name)
+            for index, row in enumerate(rows):
+                missing += [
+                    f"{part.name}.{index}.{name}"
+                    for name in missing_answers(questionnaire, row, section=part.name)
+                ]
+        return missing
+    questions = questionnaire.in_section(section)
+    missing = [q.name for q in questions if q.required and not is_answered(answers.get(q.name))]
+    if any(q.name == "postcode" for q in questions) and not _location_given(answers):
+        missing.append("postcode")
+    return missing
+
+
+def answer_label(questionnaire: Questionnaire, name: str) -> str:
+    """A name from :func:`missing_answers` in words: ``members.1.age`` → ``Members 2: Age``."""
+    parts = name.split(".")
+    if len(parts) == 3:
+        section = questionnaire.section(parts[0])
+        return f"{section.label} {int(parts[1]) + 1}: {questionnaire.question(parts[2]).label}"
+    if any(s.name == name and s.repeat for s in questionnaire.sections):
+        return questionnaire.section(name).label
+    return questionnaire.question(name).label
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _date(value: Any) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def answer_value(question: Question, value: Any, *, now: datetime) -> Any:
+    """One answer as its model field stores it (``question.default`` when empty)."""
+    empty = value in (None, "")
+    if question.kind == ACKNOWLEDGE:
+        return now if value else None
+    if question.kind == BOOLEAN:
+        return bool(question.default) if value is None else bool(value)
+    if question.kind == INTEGER or question.numeric:
+        return question.default if empty else int(value)
+    if question.kind == DECIMAL:
+        return None if empty else float(value)
+    if question.kind == DATE:
+        return _date(value)
+    if question.flags:
+        chosen = set(value or [])
+        return {flag: flag in chosen for flag in question.flags}
+    if question.kind in (SELECT_MULTIPLE, RANK):
+        return list(value or [])
+    return _text(value) or (question.default or "")
+
+
+def _fields(
+    questions: Sequence[Question], answers: Mapping[str, Any], *, now: datetime
+) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for question in questions:
+        value = answer_value(question, answers.get(question.name), now=now)
+        if question.key:
+            entries = fields.setdefault(question.field_name, {})
+            if value is not None:
+                entries[question.key] = value
+        else:
+            fields[question.field_name] = value
+    return fields
+
+
+def fields_from_answers(
+    questionnaire: Questionnaire, answers: Mapping[str, Any], *, now: datetime
+) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """The model fields a questionnaire's answers fill, and the fields of each repeat row
+    (``{"members": [{...}, ...]}``): every question is mapped, so a new question cannot be
+    silently dropped."""
+    rows = {
+        part.name: [
+            _fields(questionnaire.in_section(part.name), row, now=now)
+            for row in answers.get(part.name) or []
+        ]
+        for part in questionnaire.repeats
+    }
+    return _fields(questionnaire.main_questions(), answers, now=now), rows

@@ -6,7 +6,6 @@ import hmac
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from welcomematch.intake.models import GroupInvitation, Household, ImportRun, Postcode, WelcomeGroup
@@ -46,23 +45,9 @@ def invitation_for_token(token: str) -> GroupInvitation:
     )
     if invitation is None or not hmac.compare_digest(invitation.token_hash, digest):
         raise InvitationRefused("unknown", 404)
-    if invitation.revoked_at is not None:
-        raise InvitationRefused("revoked", 410)
-    if invitation.submitted_at is not None:
-        raise InvitationRefused("submitted", 410)
-    if invitation.expires_at <= timezone.now():
-        raise InvitationRefused("expired", 410)
+    if not invitation.is_open:
+        raise InvitationRefused(invitation.state.value, 410)
     return invitation
-
-
-def invitation_status(invitation: GroupInvitation) -> str:
-    if invitation.revoked_at is not None:
-        return "revoked"
-    if invitation.submitted_at is not None:
-        return "submitted"
-    if invitation.expires_at <= timezone.now():
-        return "expired"
-    return "open"
 
 
 def groups_for_intake(programme: Programme | None) -> QuerySet[WelcomeGroup]:

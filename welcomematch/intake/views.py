@@ -78,7 +78,7 @@ def display_answer(question: q.Question, value: Any) -> str:
     if question.kind in (q.BOOLEAN, q.ACKNOWLEDGE):
         return _("Yes") if value else _("No")
     if question.choices:
-        labels = {c.code: c.label for c in q.choices(question.choices)}
+        labels = q.choice_labels(question.choices)
         if isinstance(value, list):
             joiner = " > " if question.kind == q.RANK else ", "
             return joiner.join(labels.get(str(v), str(v)) for v in value)
@@ -98,20 +98,17 @@ def _summary(questionnaire: q.Questionnaire, answers: dict[str, Any]) -> list[di
                 ]
                 for row in answers.get(section.name) or []
             ]
-            missing = not rows
+            missing = not rows or any(
+                q.missing_answers(questionnaire, row, section=section.name)
+                for row in answers.get(section.name) or []
+            )
             sections.append({"section": section, "rows": rows, "missing": missing})
             continue
-        items = []
-        missing = False
-        for question in questions:
-            shown = display_answer(question, answers.get(question.name))
-            if question.required and not shown:
-                missing = True
-            items.append({"question": question, "value": shown})
-        if "postcode" in {qq.name for qq in questions} and not (
-            answers.get("postcode") or answers.get("latitude") is not None
-        ):
-            missing = True
+        items = [
+            {"question": question, "value": display_answer(question, answers.get(question.name))}
+            for question in questions
+        ]
+        missing = bool(q.missing_answers(questionnaire, answers, section=section.name))
         sections.append({"section": section, "items": items, "missing": missing})
     return sections
 
@@ -192,7 +189,6 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         invitations.append(
             {
                 "invitation": invitation,
-                "status": selectors.invitation_status(invitation),
                 "link": _invitation_link(request, token) if token else "",
             }
         )

@@ -10,14 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from welcomematch.lifecycle.models import CheckIn, CulturalAmbassador, JointGoal, MatchStatus
-from welcomematch.programmes.models import Category, CategoryKind, City, Programme
-
-
-def _category_choices(kind: CategoryKind) -> list[tuple[str, str]]:
-    return [
-        (c.code, c.label) for c in Category.objects.filter(kind=kind, active=True).order_by("order")
-    ]
-
+from welcomematch.programmes.models import CategoryKind, City, Programme
+from welcomematch.programmes.selectors import category_choices
 
 #: Match statuses in words, with a context: the model's own labels feed the services' English
 #: error messages and stay untranslated until those messages are translatable.
@@ -66,7 +60,7 @@ class EndForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = [("", "—"), *_category_choices(CategoryKind.END_REASON)]  # type: ignore[attr-defined]
+        self.fields["reason"].choices = [("", "—"), *category_choices(CategoryKind.END_REASON)]  # type: ignore[attr-defined]
 
 
 class AmbassadorForm(forms.Form):
@@ -129,7 +123,7 @@ class GoalForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["goal"].choices = [("", "—"), *_category_choices(CategoryKind.GOAL)]  # type: ignore[attr-defined]
+        self.fields["goal"].choices = [("", "—"), *category_choices(CategoryKind.GOAL)]  # type: ignore[attr-defined]
 
 
 class GoalStatusForm(forms.Form):

@@ -82,6 +82,21 @@ class MatchStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
 
 
+#: The one definition of an open match: from its proposal until it ends or completes. A group
+#: or a household has at most one open match (see the constraints on :class:`Match`).
+OPEN_MATCH_STATUSES: tuple[MatchStatus, ...] = (
+    MatchStatus.PROPOSED,
+    MatchStatus.INTRODUCED,
+    MatchStatus.ACTIVE,
+)
+
+
+class MatchQuerySet(models.QuerySet["Match"]):
+    def open(self) -> MatchQuerySet:
+        """Matches that are open (:data:`OPEN_MATCH_STATUSES`)."""
+        return self.filter(status__in=OPEN_MATCH_STATUSES)
+
+
 class Match(models.Model):
     """A group and a household together for a year: the treatment arm."""
 
@@ -124,17 +139,19 @@ class Match(models.Model):
     end_reason = models.CharField(_("end reason"), max_length=64, blank=True)
     end_note = models.TextField(_("what happened"), blank=True)
 
+    objects = MatchQuerySet.as_manager()
+
     class Meta:
         ordering = ("-proposed_at", "-id")
         constraints = [
             models.UniqueConstraint(
                 fields=("group",),
-                condition=models.Q(status__in=("proposed", "introduced", "active")),
+                condition=models.Q(status__in=OPEN_MATCH_STATUSES),
                 name="match_one_open_per_group",
             ),
             models.UniqueConstraint(
                 fields=("household",),
-                condition=models.Q(status__in=("proposed", "introduced", "active")),
+                condition=models.Q(status__in=OPEN_MATCH_STATUSES),
                 name="match_one_open_per_household",
             ),
         ]
@@ -143,6 +160,10 @@ class Match(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group.reference} – {self.household.reference}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_MATCH_STATUSES
 
 
 class CheckIn(models.Model):

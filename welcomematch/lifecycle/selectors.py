@@ -9,10 +9,15 @@ from django.db.models import BooleanField, Case, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from welcomematch.accounts.models import AuditEvent, Role, User
-from welcomematch.lifecycle.models import CheckIn, CulturalAmbassador, JointGoal, Match, MatchStatus
+from welcomematch.lifecycle.models import (
+    OPEN_MATCH_STATUSES,
+    CheckIn,
+    CulturalAmbassador,
+    JointGoal,
+    Match,
+)
 from welcomematch.programmes.models import City, Programme
 
-OPEN_STATUSES = (MatchStatus.PROPOSED, MatchStatus.INTRODUCED, MatchStatus.ACTIVE)
 #: An open match needs attention when its last check-in raised a concern, or when nobody has
 #: checked in for longer than this (counted from the match's proposal when there is none yet).
 ATTENTION_AFTER_DAYS = 35
@@ -29,7 +34,7 @@ def audit_trail(*objects: models.Model) -> QuerySet[AuditEvent]:
 def _attention_query() -> Q:
     now = timezone.now()
     cutoff = (now - timedelta(days=ATTENTION_AFTER_DAYS)).date()
-    return Q(status__in=OPEN_STATUSES) & (
+    return Q(status__in=OPEN_MATCH_STATUSES) & (
         Q(last_concern=True)
         | Q(last_checkin__lt=cutoff)
         | Q(last_checkin__isnull=True, proposed_at__lt=now - timedelta(days=ATTENTION_AFTER_DAYS))

@@ -19,11 +19,20 @@ from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record
-from welcomematch.core.geo import haversine_km
+from welcomematch.core.explain import PairVerdict
 from welcomematch.i18n import message
 from welcomematch.intake.models import Exclusion, Household, WelcomeGroup
-from welcomematch.lifecycle.models import CheckIn, CulturalAmbassador, JointGoal, Match, MatchStatus
+from welcomematch.lifecycle.models import (
+    OPEN_MATCH_STATUSES,
+    CheckIn,
+    CulturalAmbassador,
+    JointGoal,
+    Match,
+    MatchStatus,
+)
+from welcomematch.matching.selectors import pair_check
 from welcomematch.programmes.models import Category, CategoryKind
+from welcomematch.transitions import transition
 from welcomematch.trial.models import ControlAssignment
 
 MATCH_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -35,7 +44,6 @@ MATCH_TRANSITIONS: dict[str, frozenset[str]] = {
     MatchStatus.ENDED: frozenset(),
     MatchStatus.COMPLETED: frozenset(),
 }
-OPEN_STATUSES = (MatchStatus.PROPOSED, MatchStatus.INTRODUCED, MatchStatus.ACTIVE)
 
 ERR_TRANSITION = _("A match that is %(current)s cannot become %(target)s.")
 ERR_END_REASON = _("Choose a reason from the list of end reasons ('%(code)s' is not one).")
@@ -59,17 +67,7 @@ ERR_MATCH_CLOSED = _("This match has ended; nothing can be added to it.")
 def _move(
     *, match: Match, target: MatchStatus, actor: User | None, data: dict[str, object]
 ) -> Match:
-    current = match.status
-    if target not in MATCH_TRANSITIONS[current]:
-        raise ValidationError(
-            message(
-                ERR_TRANSITION,
-                current=match.get_status_display().lower(),
-                target=target.label.lower(),
-            ),
-            code="invalid_transition",
-        )
-    match.status = target
+    current = transition(record=match, table=MATCH_TRANSITIONS, target=target, error=ERR_TRANSITION)
     match.full_clean()
     match.save()
     audit_record(
@@ -100,11 +98,8 @@ def match_create(
     if group.programme_id != household.programme_id:
         raise ValidationError(ERR_PROGRAMME)
     for reference, busy in (
-        (group.reference, Match.objects.filter(group=group, status__in=OPEN_STATUSES).exists()),
-        (
-            household.reference,
-            Match.objects.filter(household=household, status__in=OPEN_STATUSES).exists(),
-        ),
+        (group.reference, Match.objects.open().filter(group=group).exists()),
+        (household.reference, Match.objects.open().filter(household=household).exists()),
     ):
         if busy:
             raise ValidationError(message(ERR_BUSY, reference=reference))
@@ -113,26 +108,25 @@ def match_create(
     for row in (group, household):
         if row.latitude is None or row.longitude is None:
             raise ValidationError(message(ERR_NO_LOCATION, reference=row.reference))
-    distance = haversine_km(
-        float(group.latitude or 0),
-        float(group.longitude or 0),
-        float(household.latitude or 0),
-        float(household.longitude or 0),
+    check = pair_check(
+        group=group, household=household, max_distance_km=group.programme.max_distance_km
     )
-    limit = group.programme.max_distance_km
-    if distance > limit:
-        raise ValidationError(message(ERR_TOO_FAR, distance=f"{distance:.1f}", limit=f"{limit:g}"))
-    if household.vulnerability_level > group.capacity_level:
+    if check.verdict is PairVerdict.OUT_OF_RANGE:
         raise ValidationError(
             message(
-                ERR_TOO_VULNERABLE,
-                vulnerability=household.vulnerability_level,
-                capacity=group.capacity_level,
+                ERR_TOO_FAR,
+                distance=f"{check.distance_km:.1f}",
+                limit=f"{check.max_distance_km:g}",
             )
         )
-    exclusion = Exclusion.objects.filter(group=group, household=household).first()
-    if exclusion is not None:
+    if check.verdict is PairVerdict.VULNERABILITY:
+        raise ValidationError(
+            message(ERR_TOO_VULNERABLE, vulnerability=check.vulnerability, capacity=check.capacity)
+        )
+    if check.verdict is PairVerdict.EXCLUDED:
+        exclusion = Exclusion.objects.get(group=group, household=household)
         raise ValidationError(message(ERR_EXCLUDED, reason=exclusion.reason))
+    distance = check.distance_km
     match = Match(
         group=group, household=household, status=MatchStatus.PROPOSED, distance_km=distance
     )
@@ -220,7 +214,7 @@ def ambassador_suggestions(*, match: Match) -> list[AmbassadorSuggestion]:
     languages = set(match.household.languages) - {"nl"}
     ambassadors = (
         CulturalAmbassador.objects.filter(programme=match.household.programme, active=True)
-        .annotate(load=Count("matches", filter=Q(matches__status__in=OPEN_STATUSES)))
+        .annotate(load=Count("matches", filter=Q(matches__status__in=OPEN_MATCH_STATUSES)))
         .prefetch_related("cities")
     )
     suggestions = []
@@ -264,7 +258,7 @@ def match_assign_ambassador(
             raise ValidationError(
                 {"ambassador": message(ERR_AMBASSADOR_PROGRAMME, name=ambassador.name)}
             )
-        load = ambassador.matches.filter(status__in=OPEN_STATUSES).exclude(pk=match.pk).count()
+        load = ambassador.matches.open().exclude(pk=match.pk).count()
         if load >= ambassador.capacity:
             raise ValidationError(
                 {
@@ -289,7 +283,7 @@ def match_assign_ambassador(
 
 
 def _open(match: Match) -> None:
-    if match.status not in OPEN_STATUSES:
+    if not match.is_open:
         raise ValidationError(ERR_MATCH_CLOSED, code="match_closed")
 
 

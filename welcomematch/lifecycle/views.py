@@ -33,7 +33,8 @@ from welcomematch.lifecycle.forms import (
     MatchFilterForm,
 )
 from welcomematch.lifecycle.models import JointGoal, Match, MatchStatus
-from welcomematch.programmes.models import Category, CategoryKind
+from welcomematch.programmes.models import CategoryKind
+from welcomematch.programmes.selectors import category_labels
 
 #: Audit actions in words, for the audit trail on round and match pages.
 AUDIT_LABELS = {
@@ -85,10 +86,6 @@ def _get_match(request: HttpRequest, pk: int, *, manage: bool = False) -> Match:
     return match
 
 
-def _labels(kind: CategoryKind) -> dict[str, str]:
-    return {c.code: c.label for c in Category.objects.filter(kind=kind)}
-
-
 #: Matches per page of the match list.
 MATCH_PAGE_SIZE = 25
 
@@ -131,12 +128,18 @@ def _statuses(match: Match) -> set[str]:
 def _detail(request: HttpRequest, match: Match, status: int = 200, **forms: Form) -> HttpResponse:
     user = _user(request)
     manager = has_role(user, MANAGERS)
-    open_ = match.status in selectors.OPEN_STATUSES
+    open_ = match.is_open
     next_steps = _statuses(match)
-    goal_labels = _labels(CategoryKind.GOAL)
+    labels = category_labels(
+        CategoryKind.GOAL,
+        CategoryKind.HOUSEHOLD_TYPE,
+        CategoryKind.GROUP_TYPE,
+        CategoryKind.LANGUAGE,
+        CategoryKind.END_REASON,
+    )
     goals = list(selectors.goals_of(match=match))
     for goal in goals:
-        goal.label = goal_labels.get(goal.goal, goal.goal)  # type: ignore[attr-defined]
+        goal.label = labels(CategoryKind.GOAL, goal.goal)  # type: ignore[attr-defined]
         goal.status_form = GoalStatusForm(initial={"status": goal.status}, prefix=f"goal{goal.pk}")  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "match": selectors.with_attention(Match.objects.filter(pk=match.pk))
@@ -150,16 +153,10 @@ def _detail(request: HttpRequest, match: Match, status: int = 200, **forms: Form
         "can_start": manager and MatchStatus.ACTIVE in next_steps,
         "can_complete": manager and MatchStatus.COMPLETED in next_steps,
         "can_end": manager and MatchStatus.ENDED in next_steps,
-        "household_type": _labels(CategoryKind.HOUSEHOLD_TYPE).get(
-            match.household.household_type, match.household.household_type
-        ),
-        "group_type": _labels(CategoryKind.GROUP_TYPE).get(
-            match.group.group_type, match.group.group_type
-        ),
-        "languages": [
-            _labels(CategoryKind.LANGUAGE).get(code, code) for code in match.household.languages
-        ],
-        "end_reason": _labels(CategoryKind.END_REASON).get(match.end_reason, match.end_reason),
+        "household_type": labels(CategoryKind.HOUSEHOLD_TYPE, match.household.household_type),
+        "group_type": labels(CategoryKind.GROUP_TYPE, match.group.group_type),
+        "languages": labels.many(CategoryKind.LANGUAGE, match.household.languages),
+        "end_reason": labels(CategoryKind.END_REASON, match.end_reason),
         "checkins": selectors.checkins_of(match=match),
         "goals": goals,
         "audit": audit_rows(match) if manager else [],

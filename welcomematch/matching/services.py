@@ -15,11 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from welcomematch import transitions
 from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record
 from welcomematch.core import engine, roundfile
 from welcomematch.core.errors import CoreError, InvalidInput
-from welcomematch.core.model import Group, Household, Mechanism, Parameters, Result, Round
+from welcomematch.core.model import Mechanism, Parameters, Result, Round
+from welcomematch.core.validation import validate_round
 from welcomematch.i18n import message
 from welcomematch.intake.models import Household as HouseholdRow
 from welcomematch.intake.models import WelcomeGroup
@@ -33,6 +35,7 @@ from welcomematch.matching.models import (
     UnmatchedEntry,
 )
 from welcomematch.programmes.models import City, Programme
+from welcomematch.transitions import transition
 from welcomematch.trial.models import ControlAssignment
 
 ROUND_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -51,9 +54,10 @@ ERR_NOT_AVAILABLE = _(
     "%(reference)s is no longer available (matched or drawn as control since the round ran); "
     "run the round again before confirming."
 )
-ERR_STABLE_CONTROL = _("The stable mechanism cannot be combined with the randomised control arm.")
+ERR_SETTINGS = _("These round settings cannot be used: %(detail)s")
 
-UNSPECIFIED_TYPE = "unspecified"
+#: Round settings the form has a field for: the core's error on one of them is put on that field.
+SETTING_FIELDS = frozenset({"max_distance_km", "mechanism", "control_arm", "seed"})
 
 
 def new_seed() -> int:
@@ -63,22 +67,13 @@ def new_seed() -> int:
 
 def check_transition(*, round: MatchingRound, target: RoundStatus) -> None:
     """Refuse, with a message in words, a move the round's transition table does not allow."""
-    if target not in ROUND_TRANSITIONS[round.status]:
-        raise ValidationError(
-            message(
-                ERR_TRANSITION,
-                current=round.get_status_display().lower(),
-                target=target.label.lower(),
-            ),
-            code="invalid_transition",
-        )
+    transitions.check_transition(
+        record=round, table=ROUND_TRANSITIONS, target=target, error=ERR_TRANSITION
+    )
 
 
 def _transition(*, round: MatchingRound, target: RoundStatus) -> str:
-    current = round.status
-    check_transition(round=round, target=target)
-    round.status = target
-    return current
+    return transition(record=round, table=ROUND_TRANSITIONS, target=target, error=ERR_TRANSITION)
 
 
 @transaction.atomic
@@ -100,8 +95,6 @@ def round_create(
     ``groups`` / ``households`` limit the round to those participants (of the ones ready when
     it runs); empty means everyone ready in the programme (and city).
     """
-    if mechanism == Mechanism.STABLE.value and control_arm:
-        raise ValidationError({"control_arm": ERR_STABLE_CONTROL})
     round = MatchingRound(
         programme=programme,
         city=city,
@@ -115,6 +108,7 @@ def round_create(
         created_by=actor if actor is not None and actor.pk else None,
     )
     round.full_clean()
+    _check_settings(round)
     round.save()
     round.selected_groups.set(groups)
     round.selected_households.set(households)
@@ -134,15 +128,35 @@ def round_create(
     return round
 
 
+def _parameters(round: MatchingRound) -> Parameters:
+    return Parameters(
+        max_distance_km=round.max_distance_km,
+        mechanism=Mechanism(round.mechanism),
+        control_arm=round.control_arm,
+        seed=round.seed,
+    )
+
+
+def _invalid(error: InvalidInput, *, code: str) -> ValidationError:
+    """The core's refusal as the service's error, on the form field it names if there is one."""
+    text = message(ERR_SETTINGS if code == "settings" else selectors.ERR_ENGINE_INPUT, detail=error)
+    if error.record == "parameters" and error.field in SETTING_FIELDS:
+        return ValidationError({error.field: ValidationError(text, code=code)})
+    return ValidationError(text, code=code)
+
+
+def _check_settings(round: MatchingRound) -> None:
+    """The round's settings, checked by the core's own validation (nobody is in it yet)."""
+    try:
+        validate_round(Round(parameters=_parameters(round), groups=(), households=()))
+    except InvalidInput as error:
+        raise _invalid(error, code="settings") from error
+
+
 def build_core_round(*, round: MatchingRound) -> Round:
     """The engine's input: the ready groups and households of the round's programme and city
     (only the selected ones, when the round names participants)."""
-    group_rows = selectors.groups_ready(programme=round.programme, city=round.city)
-    household_rows = selectors.households_ready(programme=round.programme, city=round.city)
-    if round.selected_groups.exists():
-        group_rows = group_rows.filter(pk__in=round.selected_groups.all())
-    if round.selected_households.exists():
-        household_rows = household_rows.filter(pk__in=round.selected_households.all())
+    group_rows, household_rows = selectors.round_pool(round=round)
     groups = list(group_rows)
     households = list(household_rows)
     if not groups:
@@ -155,35 +169,11 @@ def build_core_round(*, round: MatchingRound) -> Round:
     ).values_list("household__reference", "group_id"):
         excluded.setdefault(group_id, set()).add(household_ref)
     return Round(
-        parameters=Parameters(
-            max_distance_km=round.max_distance_km,
-            mechanism=Mechanism(round.mechanism),
-            control_arm=round.control_arm,
-            seed=round.seed,
-        ),
+        parameters=_parameters(round),
         groups=tuple(
-            Group(
-                id=g.reference,
-                lat=float(g.latitude or 0.0),
-                lon=float(g.longitude or 0.0),
-                capacity=g.capacity_level,
-                type=g.group_type or UNSPECIFIED_TYPE,
-                ranking=tuple(g.ranking),
-                exclude=frozenset(excluded.get(g.pk, set())),
-            )
-            for g in groups
+            selectors.core_group(g, exclude=frozenset(excluded.get(g.pk, set()))) for g in groups
         ),
-        households=tuple(
-            Household(
-                id=h.reference,
-                lat=float(h.latitude or 0.0),
-                lon=float(h.longitude or 0.0),
-                vulnerability=h.vulnerability_level,
-                type=h.household_type or UNSPECIFIED_TYPE,
-                ranking=tuple(h.ranking),
-            )
-            for h in households
-        ),
+        households=tuple(selectors.core_household(h) for h in households),
     )
 
 
@@ -268,9 +258,7 @@ def round_run(
     try:
         result = engine.run_round(core_round)
     except InvalidInput as error:
-        raise ValidationError(
-            message(selectors.ERR_ENGINE_INPUT, detail=error), code="engine_input"
-        ) from error
+        raise _invalid(error, code="engine_input") from error
     except CoreError as error:
         raise ValidationError(
             message(selectors.ERR_ENGINE_INPUT, detail=error), code="engine_failed"

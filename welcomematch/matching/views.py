@@ -417,12 +417,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["can_run"] = context["can_confirm"] = context["can_cancel"] = False
     if round.status == RoundStatus.DRAFT:
         # What the run will take: everyone ready now, or only the selected ones among them.
-        groups = selectors.groups_ready(programme=round.programme, city=round.city)
-        households = selectors.households_ready(programme=round.programme, city=round.city)
-        if round.selected_groups.exists():
-            groups = groups.filter(pk__in=round.selected_groups.all())
-        if round.selected_households.exists():
-            households = households.filter(pk__in=round.selected_households.all())
+        groups, households = selectors.round_pool(round=round)
         context["ready_groups"] = groups.select_related("city")
         context["ready_households"] = households.select_related("city")
     if round.round_file is not None and round.result_file is not None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from welcomematch.i18n import in_active_language
 
 
 class CategoryKind(models.TextChoices):
@@ -46,7 +47,7 @@ class Category(models.Model):
     @property
     def label(self) -> str:
         """The label in the active language (Dutch unless English is active)."""
-        return self.label_en if translation.get_language() == "en" else self.label_nl
+        return in_active_language(self.label_nl, self.label_en)
 
 
 def default_vulnerability_rule() -> dict[str, object]:

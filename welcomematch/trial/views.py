@@ -8,7 +8,8 @@ from django.views.decorators.http import require_GET
 
 from welcomematch.accounts.models import User
 from welcomematch.accounts.permissions import MANAGERS, RESEARCH, has_role, role_required
-from welcomematch.programmes.models import Category, CategoryKind
+from welcomematch.programmes.models import CategoryKind
+from welcomematch.programmes.selectors import category_labels
 from welcomematch.trial import selectors
 
 
@@ -19,16 +20,17 @@ def overview(request: HttpRequest) -> HttpResponse:
     assert isinstance(user, User)
     rounds = selectors.trial_rounds(programme=user.programme, every_programme=user.is_superuser)
     totals = selectors.aggregates(rounds=rounds)
-    type_labels = {
-        c.code: c.label for c in Category.objects.filter(kind=CategoryKind.HOUSEHOLD_TYPE)
-    }
+    type_labels = category_labels(CategoryKind.HOUSEHOLD_TYPE)
     return render(
         request,
         "trial/overview.html",
         {
             "arms": selectors.arms_per_round(rounds=rounds),
             "cities": totals["city"],
-            "types": [(type_labels.get(t.key, t.key), t) for t in totals["household_type"]],
+            "types": [
+                (type_labels(CategoryKind.HOUSEHOLD_TYPE, t.key), t)
+                for t in totals["household_type"]
+            ],
             "levels": totals["vulnerability"],
             "show_names": has_role(user, MANAGERS),
         },

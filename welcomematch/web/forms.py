@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts.permissions import MANAGERS, has_role
 from welcomematch.programmes.models import CategoryKind, City
-from welcomematch.web.selectors import Stage, categories
+from welcomematch.programmes.selectors import category_choices
+from welcomematch.web.selectors import Stage
 
 ANY: list[tuple[str, Any]] = [("", _("All"))]
 
@@ -61,10 +62,6 @@ class _ListFilterForm(forms.Form):
         return dict(self.cleaned_data)
 
 
-def _type_choices(kind: str) -> list[tuple[str, str]]:
-    return [(c.code, c.label) for c in categories(kinds=(kind,)).filter(active=True)]
-
-
 class GroupFilterForm(_ListFilterForm):
     SORTS = {
         "reference": ("reference",),
@@ -83,7 +80,7 @@ class GroupFilterForm(_ListFilterForm):
         super().__init__(*args, **kwargs)
         field = self.fields["group_type"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = ANY + _type_choices(CategoryKind.GROUP_TYPE)
+        field.choices = ANY + category_choices(CategoryKind.GROUP_TYPE)
 
     def sort_labels(self) -> list[tuple[str, Any]]:
         return [
@@ -123,7 +120,7 @@ class HouseholdFilterForm(_ListFilterForm):
         super().__init__(*args, **kwargs)
         field = self.fields["household_type"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = ANY + _type_choices(CategoryKind.HOUSEHOLD_TYPE)
+        field.choices = ANY + category_choices(CategoryKind.HOUSEHOLD_TYPE)
         if not self.is_manager:
             # Not even a filter on vulnerability: it would reveal a level by elimination.
             del self.fields["vulnerability"]

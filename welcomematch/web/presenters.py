@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from welcomematch.programmes.models import Category
+from welcomematch.programmes.selectors import CategoryLabels as Labels
 from welcomematch.web.selectors import Stage
 
 
@@ -73,21 +73,6 @@ def stage_table(
         ],
     )
     return StageTable(stages=stages, rows=rows, totals=totals)
-
-
-class Labels:
-    """Category codes to labels in the active language; unknown codes are shown as they are."""
-
-    def __init__(self, entries: Iterable[Category]) -> None:
-        self._labels: dict[tuple[str, str], str] = {(c.kind, c.code): c.label for c in entries}
-
-    def __call__(self, kind: str, code: Any) -> str:
-        if code in (None, ""):
-            return ""
-        return self._labels.get((kind, str(code)), str(code))
-
-    def many(self, kind: str, codes: Iterable[Any]) -> list[str]:
-        return [self(kind, code) for code in codes or ()]
 
 
 def languages(labels: Labels, value: Any) -> list[str]:

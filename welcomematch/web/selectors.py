@@ -22,15 +22,15 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts.models import AuditEvent, Role
 from welcomematch.accounts.permissions import MANAGERS, RESEARCH, has_role
 from welcomematch.intake.models import Household, WelcomeGroup
-from welcomematch.lifecycle.models import Match, MatchStatus
+from welcomematch.lifecycle.models import OPEN_MATCH_STATUSES, Match, MatchStatus
 from welcomematch.matching.models import Proposal, UnmatchedEntry
-from welcomematch.programmes.models import Category, City
+from welcomematch.matching.selectors import group_ready_condition, household_ready_condition
+from welcomematch.programmes.models import City
 from welcomematch.trial.models import ControlAssignment
 
 
@@ -45,13 +45,13 @@ class Stage(models.TextChoices):
     CONTROL = "control", _("Control")
 
 
-#: Match statuses of a pair that has been proposed or introduced but has not started.
-OPEN_STATUSES = (MatchStatus.PROPOSED, MatchStatus.INTRODUCED)
-CLOSED_STATUSES = (MatchStatus.ENDED, MatchStatus.COMPLETED)
+def _stage_expression(*, side: str, ready: Q, control: Any = None) -> Case:
+    """``CASE`` giving the stage, in order: control, active, matched, ended, ready, incomplete.
 
-
-def _stage_expression(*, side: str, control: Any = None) -> Case:
-    """``CASE`` giving the stage, in order: control, active, matched, ended, ready, incomplete."""
+    Ready is exactly the round's pool (:mod:`welcomematch.matching.selectors`), so a participant
+    whose match ended early is ready again; ended means withdrawn or the programme year
+    completed.
+    """
 
     def has_match(statuses: tuple[str, ...]) -> Exists:
         return Exists(Match.objects.filter(**{side: OuterRef("pk")}, status__in=statuses))
@@ -61,10 +61,10 @@ def _stage_expression(*, side: str, control: Any = None) -> Case:
         whens.append(When(control, then=Value(Stage.CONTROL.value)))
     whens += [
         When(has_match((MatchStatus.ACTIVE,)), then=Value(Stage.ACTIVE.value)),
-        When(has_match(OPEN_STATUSES), then=Value(Stage.MATCHED.value)),
+        When(has_match(OPEN_MATCH_STATUSES), then=Value(Stage.MATCHED.value)),
         When(withdrawn_at__isnull=False, then=Value(Stage.ENDED.value)),
-        When(has_match(CLOSED_STATUSES), then=Value(Stage.ENDED.value)),
-        When(intake_completed_at__isnull=False, then=Value(Stage.READY.value)),
+        When(has_match((MatchStatus.COMPLETED,)), then=Value(Stage.ENDED.value)),
+        When(ready, then=Value(Stage.READY.value)),
     ]
     return Case(*whens, default=Value(Stage.INTAKE_INCOMPLETE.value), output_field=CharField())
 
@@ -91,7 +91,7 @@ def _stage_rank() -> Case:
 def groups_with_stage(groups: QuerySet[WelcomeGroup] | None = None) -> QuerySet[WelcomeGroup]:
     """Groups annotated with ``stage`` (a :class:`Stage` value). Groups are never controls."""
     qs = groups if groups is not None else WelcomeGroup.objects.all()
-    return qs.annotate(stage=_stage_expression(side="group"))
+    return qs.annotate(stage=_stage_expression(side="group", ready=group_ready_condition()))
 
 
 def households_with_stage(
@@ -101,10 +101,10 @@ def households_with_stage(
     qs = households if households is not None else Household.objects.all()
     control = Exists(ControlAssignment.objects.filter(household=OuterRef("pk")))
     return qs.annotate(
-        stage=_stage_expression(side="household", control=control),
-        vulnerability_level_db=Coalesce(
-            "vulnerability_override", "vulnerability", output_field=IntegerField()
+        stage=_stage_expression(
+            side="household", ready=household_ready_condition(), control=control
         ),
+        vulnerability_level_db=Household.vulnerability_level.expression(),
     )
 
 
@@ -248,11 +248,6 @@ def dashboard_cities(*, user: Any) -> QuerySet[City]:
 
 
 # --- detail pages --------------------------------------------------------------------------
-
-
-def categories(*, kinds: tuple[str, ...]) -> QuerySet[Category]:
-    """Category entries of the given lists (labels are read in the active language)."""
-    return Category.objects.filter(kind__in=kinds)
 
 
 def record_audit_trail(*, obj: models.Model) -> QuerySet[AuditEvent]:

@@ -22,6 +22,7 @@ from welcomematch.accounts.permissions import MANAGERS, STAFF, has_role, role_re
 from welcomematch.intake.models import Household, WelcomeGroup
 from welcomematch.intake.questions import choice_label
 from welcomematch.programmes.models import CategoryKind
+from welcomematch.programmes.selectors import category_labels
 from welcomematch.web import presenters, selectors
 from welcomematch.web.forms import GroupFilterForm, HouseholdFilterForm
 
@@ -91,7 +92,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
         group_type=data.get("group_type") or "",
         order_by=form.ordering() if "sort" in data else ("reference",),
     )
-    labels = presenters.Labels(selectors.categories(kinds=(CategoryKind.GROUP_TYPE,)))
+    labels = category_labels(CategoryKind.GROUP_TYPE)
     page = _paginate(request, groups)
     rows = [
         (g, labels(CategoryKind.GROUP_TYPE, g.group_type), selectors.Stage(g.stage).label)
@@ -119,7 +120,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         vulnerability=data.get("vulnerability"),
         order_by=form.ordering() if "sort" in data else ("reference",),
     )
-    labels = presenters.Labels(selectors.categories(kinds=(CategoryKind.HOUSEHOLD_TYPE,)))
+    labels = category_labels(CategoryKind.HOUSEHOLD_TYPE)
     page = _paginate(request, households)
     rows = [
         (h, labels(CategoryKind.HOUSEHOLD_TYPE, h.household_type), selectors.Stage(h.stage).label)
@@ -157,7 +158,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         WelcomeGroup,
         pk,
     )
-    labels = presenters.Labels(selectors.categories(kinds=DETAIL_KINDS))
+    labels = category_labels(*DETAIL_KINDS)
     manager = has_role(user, MANAGERS)
     context: dict[str, Any] = {
         "group": group,
@@ -201,7 +202,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Household,
         pk,
     )
-    labels = presenters.Labels(selectors.categories(kinds=DETAIL_KINDS))
+    labels = category_labels(*DETAIL_KINDS)
     manager = has_role(user, MANAGERS)
     context: dict[str, Any] = {
         "household": household,

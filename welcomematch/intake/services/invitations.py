@@ -1,0 +1,150 @@
+"""Invitations: a link with which a group fills in its own intake."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from welcomematch.accounts.models import User
+from welcomematch.accounts.services import audit_record
+from welcomematch.i18n import message
+from welcomematch.intake import questions as q
+from welcomematch.intake.models import GroupInvitation, WelcomeGroup
+from welcomematch.intake.services.records import group_create, group_save_answers
+from welcomematch.intake.services.rules import _check
+from welcomematch.programmes.models import City, Programme
+
+#: Days an invitation link stays valid unless the coordinator chooses otherwise.
+INVITATION_DAYS = 21
+ERR_INVITATION_DAYS = _("An invitation is valid for 1 to 90 days.")
+ERR_INVITATION_CLOSED = _("This invitation can no longer be used.")
+ERR_ANSWERS_MISSING = _("Some required answers are missing: %(questions)s.")
+
+
+def invitation_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _new_invitation(
+    *, group: WelcomeGroup, actor: User | None, days: int
+) -> tuple[GroupInvitation, str]:
+    if not 1 <= days <= 90:
+        raise ValidationError({"days": ERR_INVITATION_DAYS})
+    token = secrets.token_urlsafe(32)
+    invitation = GroupInvitation(
+        group=group,
+        token_hash=invitation_token_hash(token),
+        created_by=actor if actor is not None and actor.pk else None,
+        expires_at=timezone.now() + timedelta(days=days),
+        answers={"name": group.name} if group.name else {},
+    )
+    _check(invitation)
+    invitation.save()
+    audit_record(
+        actor=actor,
+        action="group.invitation_created",
+        obj=group,
+        data={"invitation": invitation.pk, "expires_at": invitation.expires_at.isoformat()},
+    )
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_create(
+    *, group: WelcomeGroup, actor: User | None, days: int = INVITATION_DAYS
+) -> tuple[GroupInvitation, str]:
+    """A new invitation link for a group; returns the invitation and the token (shown once)."""
+    return _new_invitation(group=group, actor=actor, days=days)
+
+
+@transaction.atomic
+def group_invite(
+    *,
+    programme: Programme,
+    city: City,
+    name: str,
+    actor: User | None,
+    contact_email: str = "",
+    days: int = INVITATION_DAYS,
+) -> tuple[WelcomeGroup, GroupInvitation, str]:
+    """Register a group by name and invite it to fill in its own intake."""
+    group = group_create(
+        programme=programme,
+        city=city,
+        name=name,
+        members=[],
+        actor=actor,
+        contact_email=contact_email,
+    )
+    invitation, token = _new_invitation(group=group, actor=actor, days=days)
+    return group, invitation, token
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: GroupInvitation, actor: User | None) -> GroupInvitation:
+    """Make a link unusable at once."""
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="group.invitation_revoked",
+            obj=invitation.group,
+            data={"invitation": invitation.pk},
+        )
+    return invitation
+
+
+@transaction.atomic
+def invitation_save_progress(
+    *, invitation: GroupInvitation, step: str, answers: Mapping[str, Any]
+) -> GroupInvitation:
+    """Keep a group's answers between visits (merged into what was saved before)."""
+    invitation = GroupInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_open:
+        raise ValidationError(ERR_INVITATION_CLOSED, code="invitation_closed")
+    invitation.answers = {**invitation.answers, **answers}
+    invitation.last_step = step
+    invitation.save(update_fields=["answers", "last_step"])
+    return invitation
+
+
+@transaction.atomic
+def invitation_submit(*, invitation: GroupInvitation) -> WelcomeGroup:
+    """The group's final submit: its answers become the group record; the link closes and
+    forgets the saved answers (they live in the group record now)."""
+    invitation = GroupInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_open:
+        raise ValidationError(ERR_INVITATION_CLOSED, code="invitation_closed")
+    missing = q.missing_answers(q.GROUP_QUESTIONNAIRE, invitation.answers)
+    if missing:
+        raise ValidationError(
+            message(
+                ERR_ANSWERS_MISSING,
+                questions="; ".join(q.answer_label(q.GROUP_QUESTIONNAIRE, n) for n in missing),
+            ),
+            code="answers_missing",
+        )
+    group = invitation.group
+    group = group_save_answers(
+        programme=group.programme,
+        city=group.city,
+        answers=invitation.answers,
+        actor=None,
+        group=group,
+    )
+    invitation.submitted_at = timezone.now()
+    invitation.answers = {}
+    invitation.save(update_fields=["submitted_at", "answers"])
+    audit_record(
+        actor=None, action="group.intake_submitted", obj=group, data={"invitation": invitation.pk}
+    )
+    return group
