@@ -11,8 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
+    #: A new account: it sees nothing until an administrator gives it a role and a programme.
+    NONE = "none", _("No access yet")
     ADMINISTRATOR = "administrator", _("Administrator")
     COORDINATOR = "coordinator", _("Coordinator")
+    CONTACT_PERSON = "contact_person", _("Contact person")
     AMBASSADOR = "ambassador", _("Cultural ambassador")
     RESEARCHER = "researcher", _("Researcher")
 
@@ -20,9 +23,7 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     """A person who logs in; what they may see follows from their role."""
 
-    role = models.CharField(
-        _("role"), max_length=20, choices=Role.choices, default=Role.COORDINATOR
-    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.NONE)
     programme = models.ForeignKey(
         "programmes.Programme",
         verbose_name=_("programme"),
@@ -31,15 +32,28 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="users",
     )
+    cities = models.ManyToManyField(
+        "programmes.City",
+        verbose_name=_("cities"),
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Leave empty for every city of the programme; choose some to restrict a "
+            "coordinator to them."
+        ),
+    )
 
     @property
     def sees_sensitive_data(self) -> bool:
-        """Health, trauma, vulnerability and origin are for administrators and coordinators."""
-        return self.is_superuser or self.role in {Role.ADMINISTRATOR, Role.COORDINATOR}
+        """Health, trauma, vulnerability and origin are for administrators and coordinators
+        (of a programme: an account without one sees nothing)."""
+        return self.manages_programme
 
     @property
     def manages_programme(self) -> bool:
-        return self.is_superuser or self.role in {Role.ADMINISTRATOR, Role.COORDINATOR}
+        from welcomematch.accounts.scope import programme_scope
+
+        return programme_scope(self).manages
 
 
 class AuditEvent(models.Model):

@@ -11,11 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from welcomematch.accounts.models import Role
+from welcomematch.accounts.scope import programme_scope
 
 #: Roles that manage the programme and may see sensitive data (health, trauma, origin).
 MANAGERS = frozenset({Role.ADMINISTRATOR, Role.COORDINATOR})
-#: Roles that may read participant records at all (ambassadors only their own matches).
-STAFF = frozenset({Role.ADMINISTRATOR, Role.COORDINATOR, Role.AMBASSADOR})
+#: Roles that may read participant records at all (contact persons only the groups they call,
+#: ambassadors only their own matches; see :mod:`welcomematch.accounts.scope`).
+STAFF = frozenset({Role.ADMINISTRATOR, Role.COORDINATOR, Role.CONTACT_PERSON, Role.AMBASSADOR})
 #: Roles that may read pseudonymised aggregates and research exports.
 RESEARCH = frozenset({Role.ADMINISTRATOR, Role.COORDINATOR, Role.RESEARCHER})
 
@@ -23,9 +25,16 @@ View = TypeVar("View", bound=Callable[..., HttpResponse])
 
 
 def has_role(user: Any, roles: frozenset[Role]) -> bool:
+    """Whether ``user`` holds one of ``roles`` *and* has a programme to use it in.
+
+    An account without a programme (or with ``Role.NONE``) holds no role at all: it sees
+    nothing until an administrator gives it both (:func:`~welcomematch.accounts.scope.programme_scope`).
+    """
     if not getattr(user, "is_authenticated", False):
         return False
-    return bool(user.is_superuser or user.role in roles)
+    if user.is_superuser:
+        return True
+    return bool(user.role in roles and not programme_scope(user).is_empty)
 
 
 def role_required(roles: frozenset[Role]) -> Callable[[View], View]:

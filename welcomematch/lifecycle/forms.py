@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -39,13 +40,11 @@ class MatchFilterForm(forms.Form):
     )
     attention = forms.BooleanField(label=_("Needs attention"), required=False)
 
-    def __init__(self, *args: Any, programme: Programme | None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cities: QuerySet[City], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         city = self.fields["city"]
         assert isinstance(city, forms.ModelChoiceField)
-        city.queryset = (
-            City.objects.filter(programme=programme) if programme else City.objects.all()
-        ).order_by("name")
+        city.queryset = cities.order_by("name")
 
 
 class FirstMeetingForm(forms.Form):
