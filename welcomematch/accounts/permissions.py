@@ -18,6 +18,8 @@ MANAGERS = frozenset({Role.ADMINISTRATOR, Role.COORDINATOR})
 #: Roles that may read participant records at all (contact persons only the groups they call,
 #: ambassadors only their own matches; see :mod:`welcomematch.accounts.scope`).
 STAFF = frozenset({Role.ADMINISTRATOR, Role.COORDINATOR, Role.CONTACT_PERSON, Role.AMBASSADOR})
+#: Roles that may open household records (ambassadors only their own matches' households).
+HOUSEHOLD_READERS = frozenset({Role.ADMINISTRATOR, Role.COORDINATOR, Role.AMBASSADOR})
 #: Roles that may read pseudonymised aggregates and research exports.
 RESEARCH = frozenset({Role.ADMINISTRATOR, Role.COORDINATOR, Role.RESEARCHER})
 

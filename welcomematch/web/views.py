@@ -18,7 +18,13 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from welcomematch.accounts import scope
-from welcomematch.accounts.permissions import MANAGERS, STAFF, has_role, role_required
+from welcomematch.accounts.permissions import (
+    HOUSEHOLD_READERS,
+    MANAGERS,
+    STAFF,
+    has_role,
+    role_required,
+)
 from welcomematch.intake.models import Household, WelcomeGroup
 from welcomematch.intake.questions import choice_label
 from welcomematch.programmes.models import CategoryKind
@@ -104,7 +110,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(STAFF)
+@role_required(HOUSEHOLD_READERS)
 def household_list(request: HttpRequest) -> HttpResponse:
     form = HouseholdFilterForm(
         request.GET, user=request.user, cities=selectors.dashboard_cities(user=request.user)
@@ -182,7 +188,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "web/group_detail.html", context)
 
 
-@role_required(STAFF)
+@role_required(HOUSEHOLD_READERS)
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     household: Household = scope.get_visible_or_deny(
