@@ -215,6 +215,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
+#: Audit events are kept this many days (default: seven years), then deleted by
+#: ``welcomematch retention apply``; never less than a year.
+AUDIT_RETENTION_DAYS = max(365, env_int("AUDIT_RETENTION_DAYS", 7 * 365))
+
 #: Content Security Policy (django-csp): only this site's own scripts, styles and images; no
 #: inline script or style, no outside origins, no framing.
 CONTENT_SECURITY_POLICY = {

@@ -72,6 +72,17 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("record type"), max_length=64, db_index=True)
     object_id = models.CharField(_("record id"), max_length=64, db_index=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("from where"), null=True, blank=True)
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        verbose_name=_("programme"),
+        null=True,
+        blank=True,
+        # No constraint and no cascade: an event outlives its programme, and is never updated.
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -88,3 +99,18 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("Audit events are append-only and cannot be deleted.")
+
+
+class AuditRetentionGuard(models.Model):
+    """While the retention job runs, names the cutoff before which audit events may be deleted.
+
+    Written and removed inside the job's own transaction (see ``accounts.appendonly``).
+    """
+
+    cutoff = models.DateTimeField(_("delete events before"))
+
+    class Meta:
+        verbose_name = _("audit retention guard")
+
+    def __str__(self) -> str:
+        return f"delete audit events before {self.cutoff:%Y-%m-%d}"

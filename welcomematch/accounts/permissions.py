@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from welcomematch.accounts.models import Role
 from welcomematch.accounts.scope import programme_scope
@@ -23,7 +24,7 @@ HOUSEHOLD_READERS = frozenset({Role.ADMINISTRATOR, Role.COORDINATOR, Role.AMBASS
 #: Roles that may read pseudonymised aggregates and research exports.
 RESEARCH = frozenset({Role.ADMINISTRATOR, Role.COORDINATOR, Role.RESEARCHER})
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 def has_role(user: Any, roles: frozenset[Role]) -> bool:
@@ -44,7 +45,7 @@ def role_required(roles: frozenset[Role]) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, roles):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from welcomematch.accounts import scope
 from welcomematch.accounts.models import Role
 from welcomematch.accounts.permissions import MANAGERS, has_role, role_required
+from welcomematch.accounts.services import audit_event_record, audit_read
 from welcomematch.core.levels import SSM_DOMAINS, CapacityRule, VulnerabilityRule
 from welcomematch.intake import questions as q
 from welcomematch.intake import selectors
@@ -206,6 +207,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
     rule = CapacityRule.from_dict(group.programme.capacity_rule)
+    audit_read(actor=request.user, obj=group, what="intake:group_detail", sensitive=True)  # type: ignore[arg-type]
     return render(
         request,
         "intake/group_detail.html",
@@ -312,6 +314,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(
         _mine(Household.objects.select_related("programme", "city"), request), pk=pk
     )
+    audit_read(actor=request.user, obj=household, what="intake:household_detail", sensitive=True)  # type: ignore[arg-type]
     return render(
         request,
         "intake/household_detail.html",
@@ -431,6 +434,13 @@ def import_run(request: HttpRequest, pk: int) -> HttpResponse:
 def xlsform(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in q.QUESTIONNAIRES:
         raise Http404
+    audit_event_record(
+        actor=request.user,  # type: ignore[arg-type]
+        action="file.downloaded",
+        object_type="intake.xlsform",
+        object_id=kind,
+        programme_id=getattr(scope.working_programme(request.user), "pk", None),
+    )
     response = HttpResponse(
         xlsform_bytes(q.QUESTIONNAIRES[kind]),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

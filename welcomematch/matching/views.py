@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from welcomematch.accounts import scope
 from welcomematch.accounts.permissions import MANAGERS, role_required
+from welcomematch.accounts.services import audit_read
 from welcomematch.core.explain import PairExplanation, PairVerdict
 from welcomematch.core.model import Mechanism as CoreMechanism
 from welcomematch.core.model import Round
@@ -503,6 +504,7 @@ def round_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         body = selectors.export_round_file(round=round)
     else:
         body = selectors.export_result_file(round=round)
+    audit_read(actor=request.user, obj=round, what=f"download:{kind}", sensitive=False)  # type: ignore[arg-type]
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="round-{round.pk}-{kind}.json"'
     return response

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from welcomematch import __version__
+from welcomematch.accounts.models import Role
 from welcomematch.accounts.permissions import (
     HOUSEHOLD_READERS,
     MANAGERS,
@@ -26,6 +27,7 @@ NAV_ITEMS = (
     ("matching:round_list", _("Matching rounds"), MANAGERS),
     ("lifecycle:match_list", _("Matches"), STAFF),
     ("trial:overview", _("Control arm"), RESEARCH),
+    ("accounts:audit_list", _("Audit trail"), frozenset({Role.ADMINISTRATOR})),
 )
 
 

@@ -25,6 +25,7 @@ from welcomematch.accounts.permissions import (
     has_role,
     role_required,
 )
+from welcomematch.accounts.services import audit_read
 from welcomematch.intake.models import Household, WelcomeGroup
 from welcomematch.intake.questions import choice_label
 from welcomematch.programmes.models import CategoryKind
@@ -185,6 +186,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "exclusions": group.exclusions.select_related("household", "created_by"),
             "audit": selectors.record_audit_trail(obj=group),
         }
+    audit_read(actor=user, obj=group, what="web:group_detail", sensitive=manager)  # type: ignore[arg-type]
     return render(request, "web/group_detail.html", context)
 
 
@@ -238,4 +240,5 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "exclusions": household.exclusions.select_related("group", "created_by"),
             "audit": selectors.record_audit_trail(obj=household),
         }
+    audit_read(actor=user, obj=household, what="web:household_detail", sensitive=manager)  # type: ignore[arg-type]
     return render(request, "web/household_detail.html", context)
