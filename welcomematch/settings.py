@@ -153,6 +153,9 @@ def _database_url() -> str:
 DATABASES = {"default": dj_database_url.parse(_database_url(), conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Write transactions one at a time (SQLite has no row locks): a transaction takes the
+    # write lock when it begins, so "read, then write" in a service cannot interleave.
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

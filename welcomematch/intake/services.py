@@ -28,6 +28,7 @@ from welcomematch.intake.models import (
     Postcode,
     WelcomeGroup,
 )
+from welcomematch.locks import serialize
 from welcomematch.programmes.models import City, Programme
 
 ERR_POSTCODE_FORMAT = "{code!r} is not a Dutch postcode (use 1234 or 1234 AB)."
@@ -204,7 +205,11 @@ def derive_capacity(*, programme: Programme, willingness: int, experience: int) 
 
 
 def next_reference(prefix: str, model: type[WelcomeGroup] | type[Household]) -> str:
-    """The next free reference like ``G-0042`` (never reused, so exports stay stable)."""
+    """The next free reference like ``G-0042`` (never reused, so exports stay stable).
+
+    Concurrent creators wait for each other here, so two never draw the same reference.
+    """
+    serialize(f"reference:{prefix}")
     last = model.objects.filter(reference__startswith=f"{prefix}-").order_by("-reference").first()
     number = int(last.reference.split("-")[1]) + 1 if last else 1
     return f"{prefix}-{number:04d}"
