@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from tests.factories import make_user
+from tests.factories import make_programme, make_user
 from welcomematch.accounts.models import Role
 from welcomematch.accounts.permissions import MANAGERS, RESEARCH, STAFF, has_role, role_required
 
@@ -34,7 +34,13 @@ def managers_only(request: Any) -> HttpResponse:
 )
 @pytest.mark.django_db
 def test_has_role(role: Role, roles: frozenset[Role], expected: bool) -> None:
-    assert has_role(make_user(role), roles) is expected
+    assert has_role(make_user(role, programme=make_programme()), roles) is expected
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.django_db
+def test_an_account_without_a_programme_holds_no_role(role: Role) -> None:
+    assert not has_role(make_user(role), STAFF | RESEARCH | MANAGERS)
 
 
 def test_anonymous_has_no_role() -> None:
@@ -54,11 +60,16 @@ def test_role_required_redirects_anonymous_and_refuses_the_wrong_role() -> None:
     assert response.status_code == 302
     assert response["Location"] == "/login/?next=/somewhere/%3Fx%3D1"
 
-    request.user = make_user(Role.AMBASSADOR)
+    programme = make_programme()
+    request.user = make_user(Role.AMBASSADOR, programme=programme)
     with pytest.raises(PermissionDenied):
         managers_only(request)
 
     request.user = make_user(Role.COORDINATOR)
+    with pytest.raises(PermissionDenied):
+        managers_only(request)
+
+    request.user = make_user(Role.COORDINATOR, "coordinator-2", programme=programme)
     assert managers_only(request).status_code == 200
 
 

@@ -323,7 +323,8 @@ def test_a_coordinator_of_another_programme_cannot_open_the_match(world):
     )
     client = Client()
     client.force_login(outsider)
-    assert client.get(reverse("lifecycle:match_detail", args=[world["own"].pk])).status_code == 403
+    # Another programme's match is not revealed: not found, not forbidden.
+    assert client.get(reverse("lifecycle:match_detail", args=[world["own"].pk])).status_code == 404
     assert list(client.get(reverse("lifecycle:match_list")).context["matches"]) == []
 
 

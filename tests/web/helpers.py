@@ -78,7 +78,7 @@ def make_world() -> dict[str, Any]:
     programme = make_programme()
     almere: City = make_city(programme, "Almere")
     haarlem: City = make_city(programme, "Haarlem")
-    users = {role: make_user(role) for role in ROLES}
+    users = {role: make_user(role, programme=programme) for role in ROLES}
     ambassador = make_ambassador(users[Role.AMBASSADOR], programme)
     return {
         "programme": programme,

@@ -129,7 +129,8 @@ def test_users_bound_to_a_programme_see_only_its_participants(client_for: Any, w
     client.force_login(coordinator)
     refs = _refs(client, reverse("web:household_list"))
     assert refs == {mine.reference}
-    assert client.get(reverse("web:household_detail", args=[stranger.pk])).status_code == 403
+    # Another programme's record is not revealed: not found, not forbidden.
+    assert client.get(reverse("web:household_detail", args=[stranger.pk])).status_code == 404
     assert "Utrecht" not in client.get(reverse("web:dashboard")).content.decode()
 
 

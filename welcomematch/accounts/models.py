@@ -11,8 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
+    #: A new account: it sees nothing until an administrator gives it a role and a programme.
+    NONE = "none", _("No access yet")
     ADMINISTRATOR = "administrator", _("Administrator")
     COORDINATOR = "coordinator", _("Coordinator")
+    CONTACT_PERSON = "contact_person", _("Contact person")
     AMBASSADOR = "ambassador", _("Cultural ambassador")
     RESEARCHER = "researcher", _("Researcher")
 
@@ -20,9 +23,7 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     """A person who logs in; what they may see follows from their role."""
 
-    role = models.CharField(
-        _("role"), max_length=20, choices=Role.choices, default=Role.COORDINATOR
-    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.NONE)
     programme = models.ForeignKey(
         "programmes.Programme",
         verbose_name=_("programme"),
@@ -31,15 +32,28 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="users",
     )
+    cities = models.ManyToManyField(
+        "programmes.City",
+        verbose_name=_("cities"),
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Leave empty for every city of the programme; choose some to restrict a "
+            "coordinator to them."
+        ),
+    )
 
     @property
     def sees_sensitive_data(self) -> bool:
-        """Health, trauma, vulnerability and origin are for administrators and coordinators."""
-        return self.is_superuser or self.role in {Role.ADMINISTRATOR, Role.COORDINATOR}
+        """Health, trauma, vulnerability and origin are for administrators and coordinators
+        (of a programme: an account without one sees nothing)."""
+        return self.manages_programme
 
     @property
     def manages_programme(self) -> bool:
-        return self.is_superuser or self.role in {Role.ADMINISTRATOR, Role.COORDINATOR}
+        from welcomematch.accounts.scope import programme_scope
+
+        return programme_scope(self).manages
 
 
 class AuditEvent(models.Model):
@@ -58,6 +72,17 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("record type"), max_length=64, db_index=True)
     object_id = models.CharField(_("record id"), max_length=64, db_index=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("from where"), null=True, blank=True)
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        verbose_name=_("programme"),
+        null=True,
+        blank=True,
+        # No constraint and no cascade: an event outlives its programme, and is never updated.
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -74,3 +99,18 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("Audit events are append-only and cannot be deleted.")
+
+
+class AuditRetentionGuard(models.Model):
+    """While the retention job runs, names the cutoff before which audit events may be deleted.
+
+    Written and removed inside the job's own transaction (see ``accounts.appendonly``).
+    """
+
+    cutoff = models.DateTimeField(_("delete events before"))
+
+    class Meta:
+        verbose_name = _("audit retention guard")
+
+    def __str__(self) -> str:
+        return f"delete audit events before {self.cutoff:%Y-%m-%d}"

@@ -71,11 +71,19 @@ def _fresh_database(*, allow_wipe: bool) -> str | None:
             "DATABASE_URL points to a server database; the demo wipes it. "
             "Run again with --yes if that is what you want."
         )
+    else:
+        # Emptying the tables (``flush``) would also empty the category lists the migrations
+        # seed, and a second ``migrate`` would not seed them again: drop every table instead,
+        # so the migrations build the database from nothing, as on SQLite.
+        _drop_tables(connections["default"])
     call_command("migrate", interactive=False, verbosity=0)
-    if database["ENGINE"] != "django.db.backends.sqlite3":
-        call_command("flush", interactive=False, verbosity=0)
-        call_command("migrate", interactive=False, verbosity=0)
     return None
+
+
+def _drop_tables(connection: Any) -> None:
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE")
 
 
 def run_demo(args: argparse.Namespace) -> int:

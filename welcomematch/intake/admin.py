@@ -1,3 +1,6 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 
 from welcomematch.intake.models import (
@@ -11,6 +14,7 @@ from welcomematch.intake.models import (
     Postcode,
     WelcomeGroup,
 )
+from welcomematch.intake.services import ERR_OVERRIDE_REASON
 
 
 class GroupMemberInline(admin.TabularInline):
@@ -23,8 +27,32 @@ class PersonInline(admin.TabularInline):
     extra = 0
 
 
+class _OverrideNeedsReason(forms.ModelForm):
+    """An override set in the admin needs a written reason, as it does on the intake pages."""
+
+    override_field = ""
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean()
+        level = self.cleaned_data.get(self.override_field)
+        reason = str(self.cleaned_data.get(f"{self.override_field}_reason") or "").strip()
+        if level is not None and not reason:
+            self.add_error(f"{self.override_field}_reason", ERR_OVERRIDE_REASON)
+        return data
+
+
+class HouseholdAdminForm(_OverrideNeedsReason):
+    override_field = "vulnerability_override"
+
+
+class WelcomeGroupAdminForm(_OverrideNeedsReason):
+    override_field = "capacity_override"
+
+
 @admin.register(WelcomeGroup)
 class WelcomeGroupAdmin(admin.ModelAdmin):
+    form = WelcomeGroupAdminForm
+    readonly_fields = ("capacity",)
     list_display = (
         "reference",
         "name",
@@ -40,6 +68,8 @@ class WelcomeGroupAdmin(admin.ModelAdmin):
 
 @admin.register(Household)
 class HouseholdAdmin(admin.ModelAdmin):
+    form = HouseholdAdminForm
+    readonly_fields = ("vulnerability",)
     list_display = (
         "reference",
         "city",

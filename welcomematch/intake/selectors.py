@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from welcomematch.accounts import scope
 from welcomematch.intake.models import GroupInvitation, Household, ImportRun, Postcode, WelcomeGroup
 from welcomematch.intake.services import invitation_token_hash
 from welcomematch.programmes.models import Programme
@@ -50,14 +51,14 @@ def invitation_for_token(token: str) -> GroupInvitation:
     return invitation
 
 
-def groups_for_intake(programme: Programme | None) -> QuerySet[WelcomeGroup]:
-    rows = WelcomeGroup.objects.select_related("city").order_by("-created_at")
-    return rows.filter(programme=programme) if programme is not None else rows
+def groups_for_intake(*, user: object) -> QuerySet[WelcomeGroup]:
+    """The groups of ``user``'s scope, newest first."""
+    return scope.visible_groups(user).select_related("city").order_by("-created_at")
 
 
-def households_for_intake(programme: Programme | None) -> QuerySet[Household]:
-    rows = Household.objects.select_related("city").order_by("-created_at")
-    return rows.filter(programme=programme) if programme is not None else rows
+def households_for_intake(*, user: object) -> QuerySet[Household]:
+    """The households of ``user``'s scope, newest first."""
+    return scope.visible_households(user).select_related("city").order_by("-created_at")
 
 
 def import_runs(programme: Programme) -> QuerySet[ImportRun]:
@@ -66,11 +67,3 @@ def import_runs(programme: Programme) -> QuerySet[ImportRun]:
 
 def postcode_table_loaded(country: str = "NL") -> bool:
     return Postcode.objects.filter(country=country).exists()
-
-
-def programme_for_user(user: object) -> Programme | None:
-    """The user's programme, or the only/first programme for users without one."""
-    programme = getattr(user, "programme", None)
-    if programme is not None:
-        return programme
-    return Programme.objects.order_by("pk").first()

@@ -14,8 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from welcomematch.accounts import scope
 from welcomematch.accounts.models import Role
 from welcomematch.accounts.permissions import MANAGERS, has_role, role_required
+from welcomematch.accounts.services import audit_event_record, audit_read
 from welcomematch.core.levels import SSM_DOMAINS, CapacityRule, VulnerabilityRule
 from welcomematch.intake import questions as q
 from welcomematch.intake import selectors
@@ -52,16 +54,25 @@ SESSION_TOKEN = "intake_invitation_token_{pk}"
 
 
 def _programme(request: HttpRequest) -> Programme:
-    programme = selectors.programme_for_user(request.user)
+    programme = scope.working_programme(request.user)
     if programme is None:
         raise Http404(_("No programme has been set up yet."))
     return programme
 
 
-def _mine(queryset: QuerySet[Any], request: HttpRequest, field: str = "programme") -> QuerySet[Any]:
-    """Only the records of the user's own programme (users without one see every programme)."""
-    programme_id = getattr(request.user, "programme_id", None)
-    return queryset.filter(**{f"{field}_id": programme_id}) if programme_id else queryset
+def _mine(queryset: QuerySet[Any], request: HttpRequest, field: str = "") -> QuerySet[Any]:
+    """Only the records of the user's programme scope (``field``: path to the group or household)."""
+    prefix = f"{field}__" if field else ""
+    return scope.programme_scope(request.user).filter(
+        queryset, programme=f"{prefix}programme", city=f"{prefix}city"
+    )
+
+
+def _limit_cities(form: Any, request: HttpRequest) -> Any:
+    """Offer only the cities of the user's scope in the form's city field."""
+    field = form.fields["city"]
+    field.queryset = scope.programme_scope(request.user).filter(field.queryset, city="pk")
+    return form
 
 
 def _invitation_link(request: HttpRequest, token: str) -> str:
@@ -143,14 +154,13 @@ def _vulnerability_breakdown(household: Household) -> dict[str, Any]:
 
 @role_required(MANAGERS)
 def index(request: HttpRequest) -> HttpResponse:
-    programme = selectors.programme_for_user(request.user)
     return render(
         request,
         "intake/index.html",
         {
-            "programme": programme,
-            "groups": selectors.groups_for_intake(programme)[:50],
-            "households": selectors.households_for_intake(programme)[:50],
+            "programme": scope.working_programme(request.user),
+            "groups": selectors.groups_for_intake(user=request.user)[:50],
+            "households": selectors.households_for_intake(user=request.user)[:50],
             "postcodes_loaded": selectors.postcode_table_loaded(),
         },
     )
@@ -159,7 +169,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @role_required(MANAGERS)
 def group_new(request: HttpRequest) -> HttpResponse:
     programme = _programme(request)
-    form = GroupInviteForm(request.POST or None, programme=programme)
+    form = _limit_cities(GroupInviteForm(request.POST or None, programme=programme), request)
     if request.method == "POST" and form.is_valid():
         try:
             group, invitation, token = group_invite(
@@ -193,6 +203,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
     rule = CapacityRule.from_dict(group.programme.capacity_rule)
+    audit_read(actor=request.user, obj=group, what="intake:group_detail", sensitive=True)  # type: ignore[arg-type]
     return render(
         request,
         "intake/group_detail.html",
@@ -222,9 +233,7 @@ def invitation_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(MANAGERS)
 def invitation_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = get_object_or_404(
-        _mine(GroupInvitation.objects.all(), request, "group__programme"), pk=pk
-    )
+    invitation = get_object_or_404(_mine(GroupInvitation.objects.all(), request, "group"), pk=pk)
     invitation_revoke(invitation=invitation, actor=request.user)  # type: ignore[arg-type]
     messages.success(request, _("The invitation link was withdrawn."))
     return redirect("intake:group_detail", pk=invitation.group_id)
@@ -253,7 +262,7 @@ def group_override(request: HttpRequest, pk: int) -> HttpResponse:
 def household_new(request: HttpRequest) -> HttpResponse:
     programme = _programme(request)
     data = request.POST if request.method == "POST" else None
-    city_form = CityForm(data, programme=programme)
+    city_form = _limit_cities(CityForm(data, programme=programme), request)
     form = QuestionForm(data, questions=HOUSEHOLD.main_questions(), country=programme.country)
     persons = repeat_formset(HOUSEHOLD, "persons", data=data, minimum_rows=4)
     if data is not None and city_form.is_valid() and form.is_valid() and persons.is_valid():
@@ -301,6 +310,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = get_object_or_404(
         _mine(Household.objects.select_related("programme", "city"), request), pk=pk
     )
+    audit_read(actor=request.user, obj=household, what="intake:household_detail", sensitive=True)  # type: ignore[arg-type]
     return render(
         request,
         "intake/household_detail.html",
@@ -383,7 +393,9 @@ def rules(request: HttpRequest) -> HttpResponse:
 @role_required(MANAGERS)
 def import_upload(request: HttpRequest) -> HttpResponse:
     programme = _programme(request)
-    form = ImportUploadForm(request.POST or None, request.FILES or None, programme=programme)
+    form = _limit_cities(
+        ImportUploadForm(request.POST or None, request.FILES or None, programme=programme), request
+    )
     if request.method == "POST" and form.is_valid():
         files = [(f.name, f.read()) for f in form.cleaned_data["exports"]]
         run = import_preview(
@@ -397,13 +409,13 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "intake/import_upload.html",
-        {"form": form, "runs": selectors.import_runs(programme)[:10]},
+        {"form": form, "runs": _mine(selectors.import_runs(programme), request)[:10]},
     )
 
 
 @role_required(MANAGERS)
 def import_run(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(ImportRun, pk=pk, programme=_programme(request))
+    run = get_object_or_404(_mine(ImportRun.objects.all(), request), pk=pk)
     if request.method == "POST":
         run = import_commit(run=run, actor=request.user)  # type: ignore[arg-type]
         if run.status == ImportRun.Status.COMMITTED:
@@ -418,6 +430,13 @@ def import_run(request: HttpRequest, pk: int) -> HttpResponse:
 def xlsform(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in q.QUESTIONNAIRES:
         raise Http404
+    audit_event_record(
+        actor=request.user,  # type: ignore[arg-type]
+        action="file.downloaded",
+        object_type="intake.xlsform",
+        object_id=kind,
+        programme_id=getattr(scope.working_programme(request.user), "pk", None),
+    )
     response = HttpResponse(
         xlsform_bytes(q.QUESTIONNAIRES[kind]),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

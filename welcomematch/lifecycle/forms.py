@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -33,13 +35,11 @@ class MatchFilterForm(forms.Form):
     )
     attention = forms.BooleanField(label=_("Needs attention"), required=False)
 
-    def __init__(self, *args: Any, programme: Programme | None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cities: QuerySet[City], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         city = self.fields["city"]
         assert isinstance(city, forms.ModelChoiceField)
-        city.queryset = (
-            City.objects.filter(programme=programme) if programme else City.objects.all()
-        ).order_by("name")
+        city.queryset = cities.order_by("name")
 
 
 class FirstMeetingForm(forms.Form):
@@ -108,6 +108,8 @@ class CheckInForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    #: A new key each time the form is shown: sending the same form twice records one check-in.
+    submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4)
 
 
 class GoalForm(forms.Form):

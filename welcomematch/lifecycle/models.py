@@ -200,6 +200,8 @@ class CheckIn(models.Model):
     concern = models.BooleanField(_("needs attention"), default=False)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    #: The form's one-time key: the same form sent twice records one check-in.
+    submission_key = models.UUIDField(_("form submission"), null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ("-held_on", "-id")

@@ -8,7 +8,8 @@ from django.db import models
 from django.db.models import BooleanField, Case, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from welcomematch.accounts.models import AuditEvent, Role, User
+from welcomematch.accounts import scope
+from welcomematch.accounts.models import AuditEvent, User
 from welcomematch.lifecycle.models import (
     OPEN_MATCH_STATUSES,
     CheckIn,
@@ -56,22 +57,11 @@ def with_attention(qs: QuerySet[Match]) -> QuerySet[Match]:
     )
 
 
-def matches_visible_to(*, user: User, programme: Programme | None) -> QuerySet[Match]:
-    """Managers see the programme's matches; an ambassador only the matches assigned to them.
-
-    ``programme=None`` means every programme, for superusers only; anyone else without a
-    programme sees nothing.
-    """
-    qs = Match.objects.select_related("group", "household", "household__city", "ambassador")
-    if programme is not None:
-        qs = qs.filter(household__programme=programme)
-    elif not user.is_superuser:
-        return qs.none()
-    if not user.manages_programme:
-        if user.role != Role.AMBASSADOR:
-            return qs.none()
-        qs = qs.filter(ambassador__user=user)
-    return qs
+def matches_visible_to(*, user: User) -> QuerySet[Match]:
+    """The matches ``user`` may open (:func:`welcomematch.accounts.scope.visible_matches`)."""
+    return scope.visible_matches(user).select_related(
+        "group", "household", "household__city", "ambassador"
+    )
 
 
 def matches_filtered(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -50,6 +51,7 @@ ERR_END_REASON = _("Choose a reason from the list of end reasons ('%(code)s' is 
 ERR_AMBASSADOR_FULL = _("%(name)s already supports %(load)s matches (maximum %(capacity)s).")
 ERR_AMBASSADOR_INACTIVE = _("%(name)s is not active.")
 ERR_AMBASSADOR_PROGRAMME = _("%(name)s works for another programme.")
+ERR_CHECKIN_KEY = _("This form was already used for another match. Reload the page and try again.")
 ERR_GOAL = _("Choose a goal from the list of goals ('%(code)s' is not one).")
 ERR_MANUAL_REASON = _("Say why this pair is made outside a matching round.")
 ERR_BUSY = _("%(reference)s already has an open match.")
@@ -298,11 +300,21 @@ def checkin_record(
     satisfaction: int | None = None,
     concern: bool = False,
     notes: str = "",
+    submission_key: UUID | None = None,
 ) -> CheckIn:
-    """Record a monthly check-in."""
+    """Record a monthly check-in; a form sent twice (same ``submission_key``) records one."""
     match = _locked(match)
+    if submission_key is not None:
+        # The match row is locked: a second submission of the same form waits here for the
+        # first to commit, then finds its check-in.
+        earlier = CheckIn.objects.filter(submission_key=submission_key).first()
+        if earlier is not None:
+            if earlier.match_id != match.pk:
+                raise ValidationError(ERR_CHECKIN_KEY)
+            return earlier
     _open(match)
     checkin = CheckIn(
+        submission_key=submission_key,
         match=match,
         held_on=held_on,
         mode=mode,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from welcomematch.accounts import scope
 from welcomematch.accounts.models import AuditEvent, User
 from welcomematch.accounts.permissions import MANAGERS, STAFF, has_role, role_required
 from welcomematch.lifecycle import selectors, services
@@ -70,20 +71,18 @@ def _user(request: HttpRequest) -> User:
 
 
 def _visible(request: HttpRequest) -> Any:
-    user = _user(request)
-    programme = user.programme if not user.is_superuser else None
-    return selectors.matches_visible_to(user=user, programme=programme)
+    return selectors.matches_visible_to(user=_user(request))
 
 
 def _get_match(request: HttpRequest, pk: int, *, manage: bool = False) -> Match:
-    """The match, if this user may see it (403 otherwise); ``manage`` demands a manager."""
+    """The match, if this user may see it: 404 outside the user's programme scope, 403 inside
+    it when the role may not open it; ``manage`` demands a manager."""
     user = _user(request)
-    match = get_object_or_404(Match.objects.select_related("group", "household"), pk=pk)
     if manage and not has_role(user, MANAGERS):
         raise PermissionDenied
-    if not _visible(request).filter(pk=match.pk).exists():
-        raise PermissionDenied
-    return match
+    return scope.get_visible_or_deny(
+        _visible(request).select_related("group", "household"), scope.scoped_matches(user), pk
+    )
 
 
 #: Matches per page of the match list.
@@ -94,7 +93,7 @@ MATCH_PAGE_SIZE = 25
 @role_required(STAFF)
 def match_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    form = MatchFilterForm(request.GET or None, programme=user.programme)
+    form = MatchFilterForm(request.GET or None, cities=scope.programme_scope(user).cities)
     filters: dict[str, Any] = {}
     if form.is_valid():
         filters = {

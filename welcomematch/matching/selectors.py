@@ -143,11 +143,9 @@ def exclusions_between(
     return Exclusion.objects.filter(group__in=groups, household__in=households)
 
 
-def rounds_for(*, programme: Programme | None = None) -> QuerySet[MatchingRound]:
-    qs = MatchingRound.objects.select_related("programme", "city", "created_by")
-    if programme is not None:
-        qs = qs.filter(programme=programme)
-    return qs.order_by("-created_at", "-id")
+def rounds_for(*, rounds: QuerySet[MatchingRound]) -> QuerySet[MatchingRound]:
+    """``rounds`` (already reduced to a user's scope) with what the round pages show."""
+    return rounds.select_related("programme", "city", "created_by").order_by("-created_at", "-id")
 
 
 def rounds_open(*, programme: Programme) -> QuerySet[MatchingRound]:

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable, Sequence
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +26,7 @@ from welcomematch.i18n import message
 from welcomematch.intake.models import Household as HouseholdRow
 from welcomematch.intake.models import WelcomeGroup
 from welcomematch.lifecycle.models import Match, MatchStatus
+from welcomematch.locks import serialize
 from welcomematch.matching import selectors
 from welcomematch.matching.models import (
     MatchingRound,
@@ -296,6 +297,9 @@ def round_confirm(*, round: MatchingRound, actor: User | None) -> MatchingRound:
     """Turn the proposals into matches and control assignments; the round becomes immutable."""
     round = MatchingRound.objects.select_for_update().get(pk=round.pk)
     _transition(round=round, target=RoundStatus.CONFIRMED)
+    # Rounds of one programme can share participants: confirm them one after the other, so
+    # the second sees the first's matches and refuses cleanly below.
+    serialize(f"round-confirm:{round.programme_id}")
     proposals = list(round.proposals.select_related("group", "household"))
     ready_groups = set(
         selectors.groups_ready(programme=round.programme, city=round.city).values_list(
@@ -325,7 +329,13 @@ def round_confirm(*, round: MatchingRound, actor: User | None) -> MatchingRound:
                 distance_km=proposal.distance_km,
             )
             match.full_clean()
-            match.save()
+            try:
+                with transaction.atomic():
+                    match.save()
+            except IntegrityError as error:  # an open match made meanwhile by someone else
+                raise ValidationError(
+                    message(ERR_NOT_AVAILABLE, reference=proposal.group.reference)
+                ) from error
             audit_record(
                 actor=actor,
                 action="match.proposed",

@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from welcomematch.accounts.models import User
+from welcomematch.accounts import scope
 from welcomematch.accounts.permissions import MANAGERS, role_required
+from welcomematch.accounts.services import audit_read
 from welcomematch.core.explain import PairExplanation, PairVerdict
 from welcomematch.core.model import Mechanism as CoreMechanism
 from welcomematch.core.model import Round
@@ -37,7 +38,7 @@ from welcomematch.matching.models import (
     RoundStatus,
     UnmatchedEntry,
 )
-from welcomematch.programmes.models import Programme
+from welcomematch.programmes.models import City, Programme
 
 #: Plain-language explanations of the unmatched reason codes (docs/round-format.md).
 GROUP_REASONS = {
@@ -104,17 +105,15 @@ def km(value: float) -> str:
 
 
 def programme_of(request: HttpRequest) -> Programme:
-    """The programme the logged-in manager works for (the first one for a superuser without)."""
-    user = request.user
-    assert isinstance(user, User)
-    programme = user.programme or Programme.objects.order_by("pk").first()
+    """The programme the logged-in manager works in (:func:`scope.working_programme`)."""
+    programme = scope.working_programme(request.user)
     if programme is None:
         raise Http404(_("No programme has been set up yet."))
     return programme
 
 
 def _rounds(request: HttpRequest) -> QuerySet[MatchingRound]:
-    return selectors.rounds_for(programme=programme_of(request))
+    return selectors.rounds_for(rounds=scope.visible_rounds(request.user))
 
 
 def _get_round(request: HttpRequest, pk: int) -> MatchingRound:
@@ -345,14 +344,24 @@ def round_list(request: HttpRequest) -> HttpResponse:
     return render(request, "matching/round_list.html", {"rounds": rows})
 
 
-def _readiness(programme: Programme) -> list[dict[str, Any]]:
+def _limit_to_scope(form: RoundCreateForm, request: HttpRequest) -> None:
+    """Cities and participants of the user's scope only; a city-bound coordinator must pick one."""
+    sc = scope.programme_scope(request.user)
+    for name, city in (("city", "pk"), ("groups", "city"), ("households", "city")):
+        field = form.fields[name]
+        field.queryset = sc.filter(field.queryset, city=city)  # type: ignore[attr-defined]
+    if sc.city_ids is not None:
+        form.fields["city"].required = True
+
+
+def _readiness(programme: Programme, cities: QuerySet[City]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [
         {
             "city": city,
             "groups": selectors.groups_ready(programme=programme, city=city).count(),
             "households": selectors.households_ready(programme=programme, city=city).count(),
         }
-        for city in programme.cities.order_by("name")
+        for city in cities
     ]
     rows.append(
         {
@@ -368,6 +377,7 @@ def _readiness(programme: Programme) -> list[dict[str, Any]]:
 def round_create(request: HttpRequest) -> HttpResponse:
     programme = programme_of(request)
     form = RoundCreateForm(request.POST or None, programme=programme)
+    _limit_to_scope(form, request)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -395,7 +405,13 @@ def round_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "matching/round_form.html",
-        {"form": form, "readiness": _readiness(programme), "programme": programme},
+        {
+            "form": form,
+            "readiness": _readiness(
+                programme, scope.programme_scope(request.user).cities.filter(programme=programme)
+            ),
+            "programme": programme,
+        },
     )
 
 
@@ -556,6 +572,7 @@ def round_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         body = selectors.export_round_file(round=round)
     else:
         body = selectors.export_result_file(round=round)
+    audit_read(actor=request.user, obj=round, what=f"download:{kind}", sensitive=False)  # type: ignore[arg-type]
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="round-{round.pk}-{kind}.json"'
     return response

@@ -10,20 +10,13 @@ from django.db.models import QuerySet
 from welcomematch.intake.models import Household
 from welcomematch.lifecycle.models import Match
 from welcomematch.matching.models import MatchingRound, RoundStatus
-from welcomematch.programmes.models import Programme
 from welcomematch.trial.models import ControlAssignment
 
 
-def trial_rounds(
-    *, programme: Programme | None, every_programme: bool = False
-) -> QuerySet[MatchingRound]:
-    """Confirmed rounds that ran with the randomised control arm, oldest first.
-
-    Only the given programme's, unless ``every_programme`` (for superusers).
-    """
-    qs = MatchingRound.objects.filter(status=RoundStatus.CONFIRMED, control_arm=True)
-    if not every_programme:
-        qs = qs.filter(programme=programme) if programme is not None else qs.none()
+def trial_rounds(*, rounds: QuerySet[MatchingRound]) -> QuerySet[MatchingRound]:
+    """Of ``rounds`` (a user's scope: ``accounts.scope.scoped_rounds``), the confirmed rounds
+    that ran with the randomised control arm, oldest first."""
+    qs = rounds.filter(status=RoundStatus.CONFIRMED, control_arm=True)
     return qs.select_related("city").order_by("confirmed_at", "id")
 
 

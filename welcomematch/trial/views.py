@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from welcomematch.accounts import scope
 from welcomematch.accounts.models import User
 from welcomematch.accounts.permissions import MANAGERS, RESEARCH, has_role, role_required
 from welcomematch.programmes.models import CategoryKind
@@ -18,7 +19,7 @@ from welcomematch.trial import selectors
 def overview(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    rounds = selectors.trial_rounds(programme=user.programme, every_programme=user.is_superuser)
+    rounds = selectors.trial_rounds(rounds=scope.scoped_rounds(user))
     totals = selectors.aggregates(rounds=rounds)
     type_labels = category_labels(CategoryKind.HOUSEHOLD_TYPE)
     return render(

@@ -9,17 +9,25 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from welcomematch import __version__
-from welcomematch.accounts.permissions import MANAGERS, RESEARCH, STAFF, has_role
+from welcomematch.accounts.models import Role
+from welcomematch.accounts.permissions import (
+    HOUSEHOLD_READERS,
+    MANAGERS,
+    RESEARCH,
+    STAFF,
+    has_role,
+)
 
 #: (url name, label, roles that may open it; None = every logged-in user)
 NAV_ITEMS = (
     ("web:dashboard", _("Dashboard"), None),
     ("web:group_list", _("Groups"), STAFF),
-    ("web:household_list", _("Households"), STAFF),
+    ("web:household_list", _("Households"), HOUSEHOLD_READERS),
     ("intake:index", _("Intake"), MANAGERS),
     ("matching:round_list", _("Matching rounds"), MANAGERS),
     ("lifecycle:match_list", _("Matches"), STAFF),
     ("trial:overview", _("Control arm"), RESEARCH),
+    ("accounts:audit_list", _("Audit trail"), frozenset({Role.ADMINISTRATOR})),
 )
 
 

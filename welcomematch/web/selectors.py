@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext_lazy as _
 
+from welcomematch.accounts import scope
 from welcomematch.accounts.models import AuditEvent, Role
 from welcomematch.accounts.permissions import MANAGERS, RESEARCH, has_role
 from welcomematch.intake.models import Household, WelcomeGroup
@@ -108,45 +109,22 @@ def households_with_stage(
     )
 
 
-# --- who sees what -------------------------------------------------------------------------
-
-
-def _in_programme(qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
-    """Users bound to a programme see only its records; superusers see every programme."""
-    if user.is_superuser or not getattr(user, "programme_id", None):
-        return qs
-    return qs.filter(programme_id=user.programme_id)
-
-
-def _ambassador_matches(user: Any) -> QuerySet[Match]:
-    return Match.objects.filter(ambassador__user=user)
+# --- who sees what (one rule: welcomematch.accounts.scope) ---------------------------------
 
 
 def visible_groups(*, user: Any) -> QuerySet[WelcomeGroup]:
-    """Groups ``user`` may open: managers all of their programme, ambassadors their matches'."""
-    if has_role(user, MANAGERS):
-        return _in_programme(WelcomeGroup.objects.all(), user)
-    if getattr(user, "role", None) == Role.AMBASSADOR:
-        return WelcomeGroup.objects.filter(pk__in=_ambassador_matches(user).values("group_id"))
-    return WelcomeGroup.objects.none()
+    """Groups ``user`` may open (:func:`welcomematch.accounts.scope.visible_groups`)."""
+    return scope.visible_groups(user)
 
 
 def visible_households(*, user: Any) -> QuerySet[Household]:
-    """Households ``user`` may open: managers all of their programme, ambassadors their matches'."""
-    if has_role(user, MANAGERS):
-        return _in_programme(Household.objects.all(), user)
-    if getattr(user, "role", None) == Role.AMBASSADOR:
-        return Household.objects.filter(pk__in=_ambassador_matches(user).values("household_id"))
-    return Household.objects.none()
+    """Households ``user`` may open (:func:`welcomematch.accounts.scope.visible_households`)."""
+    return scope.visible_households(user)
 
 
 def visible_matches(*, user: Any) -> QuerySet[Match]:
-    """Matches whose history ``user`` may read: managers all, ambassadors their own."""
-    if has_role(user, MANAGERS):
-        return Match.objects.all()
-    if getattr(user, "role", None) == Role.AMBASSADOR:
-        return _ambassador_matches(user)
-    return Match.objects.none()
+    """Matches whose history ``user`` may read (:func:`welcomematch.accounts.scope.visible_matches`)."""
+    return scope.visible_matches(user)
 
 
 def counted_participants(*, user: Any) -> tuple[QuerySet[WelcomeGroup], QuerySet[Household]]:
@@ -156,10 +134,7 @@ def counted_participants(*, user: Any) -> tuple[QuerySet[WelcomeGroup], QuerySet
     """
     if has_role(user, MANAGERS) or not has_role(user, RESEARCH):
         return visible_groups(user=user), visible_households(user=user)
-    return (
-        _in_programme(WelcomeGroup.objects.all(), user),
-        _in_programme(Household.objects.all(), user),
-    )
+    return scope.scoped_groups(user), scope.scoped_households(user)
 
 
 # --- lists ---------------------------------------------------------------------------------
@@ -241,10 +216,7 @@ def stage_counts(qs: QuerySet[Any]) -> QuerySet[Any]:
 
 def dashboard_cities(*, user: Any) -> QuerySet[City]:
     """Cities shown as dashboard rows."""
-    cities = City.objects.order_by("name")
-    if not user.is_superuser and getattr(user, "programme_id", None):
-        cities = cities.filter(programme_id=user.programme_id)
-    return cities
+    return scope.programme_scope(user).cities
 
 
 # --- detail pages --------------------------------------------------------------------------
@@ -255,6 +227,30 @@ def record_audit_trail(*, obj: models.Model) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
         object_type=obj._meta.label_lower, object_id=str(obj.pk)
     ).select_related("actor")
+
+
+def group_contact(*, user: Any, group: WelcomeGroup) -> dict[str, str] | None:
+    """The group's contact details for managers and the group's own contact person, else None."""
+    sc = scope.programme_scope(user)
+    contact_person = group.contact_person
+    if sc.manages or (
+        sc.role == Role.CONTACT_PERSON
+        and contact_person is not None
+        and contact_person.user_id == sc.user_id
+    ):
+        return {"email": group.contact_email, "phone": group.contact_phone}
+    return None
+
+
+def household_contact(*, user: Any, household: Household) -> dict[str, str] | None:
+    """The household's contact details and postcode: for managers only."""
+    if scope.programme_scope(user).manages:
+        return {
+            "email": household.contact_email,
+            "phone": household.contact_phone,
+            "postcode": household.postcode,
+        }
+    return None
 
 
 def group_matches(*, user: Any, group: WelcomeGroup) -> QuerySet[Match]:

@@ -11,14 +11,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from welcomematch.accounts.permissions import MANAGERS, STAFF, has_role, role_required
+from welcomematch.accounts import scope
+from welcomematch.accounts.permissions import (
+    HOUSEHOLD_READERS,
+    MANAGERS,
+    STAFF,
+    has_role,
+    role_required,
+)
+from welcomematch.accounts.services import audit_read
 from welcomematch.intake.models import Household, WelcomeGroup
 from welcomematch.intake.questions import choice_label
 from welcomematch.programmes.models import CategoryKind
@@ -105,7 +112,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(STAFF)
+@role_required(HOUSEHOLD_READERS)
 def household_list(request: HttpRequest) -> HttpResponse:
     form = HouseholdFilterForm(
         request.GET, user=request.user, cities=selectors.dashboard_cities(user=request.user)
@@ -138,24 +145,14 @@ def household_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visible_or_deny(visible: QuerySet[Any], model: type[Model], pk: int) -> Any:
-    """The record if ``visible`` holds it; 403 if it exists but is someone else's, else 404."""
-    found = visible.filter(pk=pk).first()
-    if found is not None:
-        return found
-    if model._default_manager.filter(pk=pk).exists():
-        raise PermissionDenied
-    raise Http404
-
-
 @role_required(STAFF)
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    group: WelcomeGroup = _visible_or_deny(
+    group: WelcomeGroup = scope.get_visible_or_deny(
         selectors.groups_with_stage(selectors.visible_groups(user=user)).select_related(
             "city", "programme", "contact_person"
         ),
-        WelcomeGroup,
+        scope.scoped_groups(user),
         pk,
     )
     labels = category_labels(*DETAIL_KINDS)
@@ -164,6 +161,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "group": group,
         "stage": selectors.Stage(group.stage).label,  # type: ignore[attr-defined]
         "manager": manager,
+        "contact": selectors.group_contact(user=user, group=group),
         "group_type": labels(CategoryKind.GROUP_TYPE, group.group_type),
         "acquaintance": labels(CategoryKind.ACQUAINTANCE, group.acquaintance),
         "languages": presenters.languages(labels, group.languages),
@@ -189,17 +187,18 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "exclusions": group.exclusions.select_related("household", "created_by"),
             "audit": selectors.record_audit_trail(obj=group),
         }
+    audit_read(actor=user, obj=group, what="web:group_detail", sensitive=manager)  # type: ignore[arg-type]
     return render(request, "web/group_detail.html", context)
 
 
-@role_required(STAFF)
+@role_required(HOUSEHOLD_READERS)
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    household: Household = _visible_or_deny(
+    household: Household = scope.get_visible_or_deny(
         selectors.households_with_stage(selectors.visible_households(user=user)).select_related(
             "city", "programme", "interviewer"
         ),
-        Household,
+        scope.scoped_households(user),
         pk,
     )
     labels = category_labels(*DETAIL_KINDS)
@@ -208,6 +207,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "household": household,
         "stage": selectors.Stage(household.stage).label,  # type: ignore[attr-defined]
         "manager": manager,
+        "contact": selectors.household_contact(user=user, household=household),
         "household_type": labels(CategoryKind.HOUSEHOLD_TYPE, household.household_type),
         "languages": presenters.languages(labels, household.languages),
         "goals": labels.many(CategoryKind.GOAL, household.goals),
@@ -241,4 +241,5 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "exclusions": household.exclusions.select_related("group", "created_by"),
             "audit": selectors.record_audit_trail(obj=household),
         }
+    audit_read(actor=user, obj=household, what="web:household_detail", sensitive=manager)  # type: ignore[arg-type]
     return render(request, "web/household_detail.html", context)

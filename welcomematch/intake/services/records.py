@@ -26,6 +26,7 @@ from welcomematch.intake.services.rules import (
     derive_household_type,
     derive_vulnerability,
 )
+from welcomematch.locks import serialize
 from welcomematch.programmes.models import City, Programme
 
 ERR_MEMBERS_REQUIRED = _("A group needs at least one member.")
@@ -56,8 +57,10 @@ def next_reference(prefix: str, model: type[WelcomeGroup] | type[Household]) -> 
     """The next free reference like ``G-0042`` (never reused, so exports stay stable).
 
     The highest number is found by the database as a number, not as text: ``G-10000`` comes
-    after ``G-9999`` although it sorts before it as a string.
+    after ``G-9999`` although it sorts before it as a string. Concurrent creators wait for
+    each other here, so two never draw the same reference.
     """
+    serialize(f"reference:{prefix}")
     highest = (
         model.objects.filter(reference__regex=rf"^{re.escape(prefix)}-[0-9]+$")
         .annotate(number=Cast(Substr("reference", len(prefix) + 2), BigIntegerField()))
