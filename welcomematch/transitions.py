@@ -12,20 +12,19 @@ from django.utils.functional import Promise
 from welcomematch.i18n import message
 
 
-def transition(
+def check_transition(
     *,
     record: Any,
     table: Mapping[str, Set[str]],
     target: models.TextChoices,
     error: str | Promise,
-) -> str:
-    """Set ``record.status`` to ``target`` if ``table`` allows the move; return the old status.
+) -> None:
+    """Refuse a move of ``record`` to ``target`` that ``table`` does not list.
 
-    A move the table does not list raises a ``ValidationError`` (code ``invalid_transition``)
-    with ``error`` formatted with the current and target status labels, in lower case.
+    The refusal is a ``ValidationError`` (code ``invalid_transition``) with ``error``
+    formatted with the current and target status labels, in lower case.
     """
-    current: str = record.status
-    if target not in table[current]:
+    if target not in table[record.status]:
         raise ValidationError(
             message(
                 error,
@@ -34,5 +33,18 @@ def transition(
             ),
             code="invalid_transition",
         )
+
+
+def transition(
+    *,
+    record: Any,
+    table: Mapping[str, Set[str]],
+    target: models.TextChoices,
+    error: str | Promise,
+) -> str:
+    """Set ``record.status`` to ``target`` if ``table`` allows the move (see
+    :func:`check_transition`); return the old status."""
+    check_transition(record=record, table=table, target=target, error=error)
+    current: str = record.status
     record.status = target
     return current
