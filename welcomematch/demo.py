@@ -237,18 +237,6 @@ def _ssm(rng: random.Random, burden: float) -> dict[str, int]:
     return scores
 
 
-def _group_type(members: list[MemberData]) -> str:
-    if any(m.has_children for m in members):
-        return "with_children"
-    ages = [m.age for m in members if m.age is not None]
-    mean = sum(ages) / len(ages)
-    if mean < 30:
-        return "young_adults"
-    if mean >= 50:
-        return "seniors"
-    return "middle_aged" if max(ages) - min(ages) < 15 else "mixed_ages"
-
-
 def _members(rng: random.Random) -> list[MemberData]:
     size = rng.choices((4, 5, 6, 7, 8, 9), weights=(20, 40, 20, 10, 6, 4))[0]
     base_age = rng.choice((25, 35, 42, 55))
@@ -344,7 +332,6 @@ def build_demo(*, seed: int = 2020, password: str) -> DemoSummary:
                 postcode=postcode.code,
                 willingness=rng.choices((0, 1, 2), weights=(25, 45, 30))[0],
                 experience=rng.choices((0, 1, 2), weights=(55, 35, 10))[0],
-                group_type=_group_type(members),
                 ranking=_partial_ranking(rng, HOUSEHOLD_TYPES),
                 completed=not incomplete,
                 consent_at=None if incomplete else now,

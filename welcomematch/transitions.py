@@ -19,7 +19,7 @@ def check_transition(
     target: models.TextChoices,
     error: str | Promise,
 ) -> None:
-    """Refuse a move ``table`` does not list, without changing ``record``.
+    """Refuse a move of ``record`` to ``target`` that ``table`` does not list.
 
     The refusal is a ``ValidationError`` (code ``invalid_transition``) with ``error``
     formatted with the current and target status labels, in lower case.
@@ -42,9 +42,9 @@ def transition(
     target: models.TextChoices,
     error: str | Promise,
 ) -> str:
-    """Set ``record.status`` to ``target`` if ``table`` allows the move (else refuse, as
+    """Set ``record.status`` to ``target`` if ``table`` allows the move (see
     :func:`check_transition`); return the old status."""
-    current: str = record.status
     check_transition(record=record, table=table, target=target, error=error)
+    current: str = record.status
     record.status = target
     return current

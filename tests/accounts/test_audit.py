@@ -11,12 +11,11 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from django.utils import translation
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.factories import PASSWORD, make_city, make_household, make_programme, make_user
 from welcomematch.accounts.models import AuditEvent, AuditRetentionGuard, Role

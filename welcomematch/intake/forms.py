@@ -27,6 +27,8 @@ POSTCODE_MESSAGES = {
 }
 ERR_RANK_DUPLICATE = _("Each choice may appear only once in the ranking.")
 ERR_RANK_INCOMPLETE = _("Rank every option.")
+ERR_JSON_INVALID = _("Not valid JSON: %(error)s")
+ERR_JSON_OBJECT = _("Give a JSON object.")
 
 
 class RankWidget(forms.MultiWidget):
@@ -256,9 +258,9 @@ class RulesForm(forms.Form):
         try:
             value = json.loads(self.cleaned_data[name])
         except json.JSONDecodeError as error:
-            raise ValidationError(_("Not valid JSON: %(error)s"), params={"error": error}) from None
+            raise ValidationError(ERR_JSON_INVALID, params={"error": error}) from None
         if not isinstance(value, dict):
-            raise ValidationError(_("Give a JSON object."))
+            raise ValidationError(ERR_JSON_OBJECT)
         return value
 
     def clean_vulnerability_rule(self) -> dict[str, Any]:

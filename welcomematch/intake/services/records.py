@@ -23,6 +23,7 @@ from welcomematch.intake.services.geocoding import _located, _location_fields, r
 from welcomematch.intake.services.rules import (
     _check,
     derive_capacity,
+    derive_group_type,
     derive_household_type,
     derive_vulnerability,
 )
@@ -106,7 +107,7 @@ def group_create(
         capacity=derive_capacity(
             programme=programme, willingness=willingness, experience=experience
         ),
-        group_type=group_type,
+        group_type=group_type or derive_group_type(members),
         ranking=list(ranking),
         consent_at=consent_at,
         intake_completed_at=timezone.now() if completed else None,
@@ -244,6 +245,11 @@ def group_update(
 ) -> WelcomeGroup:
     """Change a group's answers (and members); the capacity level is derived again."""
     _assign(group, fields, allowed=_GROUP_UPDATABLE, service="group_update")
+    if not group.group_type:
+        if members is not None:
+            group.group_type = derive_group_type(members)
+        else:
+            group.group_type = derive_group_type(list(group.members.all()))
     group.capacity = derive_capacity(
         programme=group.programme, willingness=group.willingness, experience=group.experience
     )

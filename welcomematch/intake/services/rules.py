@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -36,6 +36,37 @@ def derive_household_type(persons: Sequence[PersonData]) -> str:
         return household_type(facts).value
     except ValueError:
         raise ValidationError({"persons": ERR_NO_ADULT}, code="no_adult") from None
+
+
+class _Member(Protocol):
+    @property
+    def age(self) -> int | None: ...
+    @property
+    def has_children(self) -> bool: ...
+
+
+#: Ages that bound the group types "young adults (20-30)" and "seniors (50+)".
+YOUNG_BELOW, SENIOR_FROM, MIXED_SPREAD = 30, 50, 15
+
+
+def derive_group_type(members: Sequence[_Member]) -> str:
+    """A group's composition type from its members, when the group gave none: with children
+    if a member has children; else by the members' mean age (young adults below 30, seniors
+    from 50), middle-aged when their ages lie within 15 years, else mixed ages. An empty
+    type would rank the group last for every household. No members: no type (yet)."""
+    if not members:
+        return ""
+    if any(m.has_children for m in members):
+        return "with_children"
+    ages = [m.age for m in members if m.age is not None]
+    if not ages:
+        return "mixed_ages"
+    mean = sum(ages) / len(ages)
+    if mean < YOUNG_BELOW:
+        return "young_adults"
+    if mean >= SENIOR_FROM:
+        return "seniors"
+    return "middle_aged" if max(ages) - min(ages) < MIXED_SPREAD else "mixed_ages"
 
 
 def derive_vulnerability(
