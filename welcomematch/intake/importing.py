@@ -663,7 +663,9 @@ def _convert_row(
     choice_fields: set[str],
 ) -> None:
     """Convert the cells of one row; a select_multiple with 0/1 columns is read from them
-    (its summary column is then left alone), otherwise from its summary column."""
+    (its summary column then only gives the order, when it can be read), otherwise from its
+    summary column."""
+    order: dict[str, list[str]] = {}
     for column in columns:
         spec = specs[column.field]
         if spec.kind == tabular.NOTE:
@@ -679,13 +681,23 @@ def _convert_row(
                 if chosen and column.choice not in answers:
                     answers.append(column.choice)
             elif column.field in choice_fields:
-                continue
+                try:
+                    summary = tabular.convert(spec, raw)
+                except tabular.ValueProblem:
+                    continue
+                if isinstance(summary, list):
+                    order[column.field] = summary
             else:
                 row.answers[column.field] = tabular.convert(spec, raw)
         except tabular.ValueProblem as problem:
             row.errors.append(
                 RowError(row.sheet, row.row, column.header, column.field, str(problem))
             )
+    for name, summary in order.items():
+        chosen = row.answers.get(name)
+        if isinstance(chosen, list):
+            rank = {code: position for position, code in enumerate(summary)}
+            chosen.sort(key=lambda code: rank.get(code, len(rank)))
 
 
 def _check_required(row: ParsedRow, questions: Sequence[q.Question], mapped: set[str]) -> None:

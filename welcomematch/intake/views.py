@@ -401,7 +401,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and length > MAX_TOTAL_BYTES + 1024 * 1024:
         # Refused before Django reads the upload.
         form = ImportUploadForm(programme=programme)
-        form.add_error(  # type: ignore[arg-type]
+        form.add_error(
             None,
             _("The upload is %(size)s MB; at most %(limit)s MB can be imported at once.")
             % {"size": length // 2**20, "limit": MAX_TOTAL_BYTES // 2**20},
