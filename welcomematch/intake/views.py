@@ -400,16 +400,18 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         length = 0
     if request.method == "POST" and length > MAX_TOTAL_BYTES + 1024 * 1024:
         # Refused before Django reads the upload.
-        form = ImportUploadForm(programme=programme)
-        form.add_error(
-            None,
-            _("The upload is %(size)s MB; at most %(limit)s MB can be imported at once.")
-            % {"size": length // 2**20, "limit": MAX_TOTAL_BYTES // 2**20},
-        )
+        message = _("The upload is %(size)s MB; at most %(limit)s MB can be imported at once.") % {
+            "size": length // 2**20,
+            "limit": MAX_TOTAL_BYTES // 2**20,
+        }
         response = render(
             request,
             "intake/import_upload.html",
-            {"form": form, "runs": selectors.import_runs(programme)[:10]},
+            {
+                "form": ImportUploadForm(programme=programme),
+                "runs": selectors.import_runs(programme)[:10],
+                "upload_error": message,
+            },
         )
         response.status_code = 413
         return response
