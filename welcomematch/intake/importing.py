@@ -81,7 +81,6 @@ ERR_NO_REPEAT = (
 )
 HINT_WIDE = "its columns {example} are SurveyCTO's wide format, one column per member."
 HINT_CSV_ONLY = "a single CSV file (KoboToolbox's CSV export) carries only the main table."
-ERR_EXTRA_CELLS = "{problem}"
 ERR_MAP_SYNTAX = (
     "--map {item!r}: write HEADER=FIELD (FIELD/CHOICE for a 0/1 column, empty to ignore)."
 )
@@ -90,7 +89,6 @@ ERR_UNKNOWN_HEADER = (
     "column {header!r} is not a question of this form and is left out{hint}; "
     'to use it: --map "{header}=FIELD", to silence this: --map "{header}="'
 )
-ERR_ALREADY_COMMITTED = "This import was already committed; nothing was written again."
 ERR_NOT_PREVIEWED = "Only a previewed import without errors can be committed."
 ERR_UPLOAD_GONE = (
     "The uploaded files are no longer kept (they are removed after a day or once processed); "
@@ -694,10 +692,10 @@ def _convert_row(
                 RowError(row.sheet, row.row, column.header, column.field, str(problem))
             )
     for name, summary in order.items():
-        chosen = row.answers.get(name)
-        if isinstance(chosen, list):
+        picked = row.answers.get(name)
+        if isinstance(picked, list):
             rank = {code: position for position, code in enumerate(summary)}
-            chosen.sort(key=lambda code: rank.get(code, len(rank)))
+            picked.sort(key=lambda code: rank.get(code, len(rank)))
 
 
 def _check_required(row: ParsedRow, questions: Sequence[q.Question], mapped: set[str]) -> None:
