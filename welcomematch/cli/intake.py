@@ -109,7 +109,14 @@ def import_command(args: argparse.Namespace) -> int:
         programmes.filter(slug=args.programme).first() if args.programme else programmes.first()
     )
     if programme is None:
-        print(f"error: no programme {args.programme or ''!r}".rstrip(), file=sys.stderr)
+        if args.programme:
+            print(f"error: no programme {args.programme!r}", file=sys.stderr)
+        else:
+            print(
+                "error: there is no programme yet: create one in the admin "
+                "(welcomematch serve, /admin/) or build the demo (welcomematch demo)",
+                file=sys.stderr,
+            )
         return EXIT_BAD_INPUT
     city = None
     if args.city:

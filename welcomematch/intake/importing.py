@@ -84,7 +84,7 @@ HINT_CSV_ONLY = "a single CSV file (KoboToolbox's CSV export) carries only the m
 ERR_MAP_SYNTAX = (
     "--map {item!r}: write HEADER=FIELD (FIELD/CHOICE for a 0/1 column, empty to ignore)."
 )
-ERR_MAP_TARGET = "--map {item!r}: {target!r} is not a question of this form{hint}."
+ERR_MAP_TARGET = "--map {item!r}: {target!r} is not a question of this form{hint}"
 ERR_UNKNOWN_HEADER = (
     "column {header!r} is not a question of this form and is left out{hint}; "
     'to use it: --map "{header}=FIELD", to silence this: --map "{header}="'
@@ -751,7 +751,7 @@ def parse_mapping(items: Sequence[str], *, kind: str) -> dict[str, str]:
             import difflib
 
             close = difflib.get_close_matches(target, list(targets), n=3, cutoff=0.5)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            hint = f"; did you mean {' or '.join(close)}?" if close else "."
             errors.append(ERR_MAP_TARGET.format(item=item, target=target, hint=hint))
             continue
         mapping[header] = target
