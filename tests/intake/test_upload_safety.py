@@ -257,3 +257,57 @@ def test_an_xlsform_label_starting_with_equals_is_written_as_text(tmp_path: Path
     assert cells and all(c.data_type == "s" for c in cells)
     formulas = [c for ws in workbook for row in ws.iter_rows() for c in row if c.data_type == "f"]
     assert formulas == []
+
+
+def test_the_web_page_edits_the_mapping_then_commits_and_saves_it(
+    users: dict[str, Any], city: Any, postcodes: int
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.factories import PASSWORD
+    from welcomematch.intake.models import ImportMapping
+
+    source = zipfile.ZipFile(Path(__file__).parent / "fixtures/odk-central/groups.csv.zip")
+    export = io.BytesIO()
+    with zipfile.ZipFile(export, "w") as target:
+        main = source.read("welcomematch_group_intake.csv").decode()
+        target.writestr(
+            "welcomematch_group_intake.csv", main.replace("group-name,", "Groepsnaam eigen,", 1)
+        )
+        target.writestr(
+            "welcomematch_group_intake-members.csv",
+            source.read("welcomematch_group_intake-members.csv"),
+        )
+    client = Client()
+    client.login(username=users["coordinator"].username, password=PASSWORD)
+    response = client.post(
+        reverse("intake:import"),
+        {
+            "kind": "groups",
+            "city": city.pk,
+            "exports": [SimpleUploadedFile("g.csv.zip", export.getvalue())],
+        },
+    )
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.PREVIEWED and run.report["errors"] and run.files
+    page = client.get(response["Location"]).content.decode()
+    assert 'value="commit"' not in page  # no commit while a required question has no column
+    field = re.search(r'<label for="id_map-(column_\d+)">Groepsnaam eigen\W', page)
+    assert field is not None
+    data = {"action": "remap"}
+    for name, value in re.findall(
+        r'<select name="map-(column_\d+)"[^>]*>.*?<option value="([^"]*)"[^>]*selected', page, re.S
+    ):
+        data[f"map-{name}"] = value
+    data[f"map-{field.group(1)}"] = "name"
+    client.post(response["Location"], data)
+    run.refresh_from_db()
+    assert run.report["errors"] == 0, run.report.get("file_errors")
+    client.post(response["Location"], {"action": "commit"})
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.COMMITTED
+    assert WelcomeGroup.objects.count() == 2
+    mapping = ImportMapping.objects.get(programme=city.programme, kind="groups")
+    assert mapping.columns["Groepsnaam eigen"] == "name"
