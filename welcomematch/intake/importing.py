@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from welcomematch.accounts.models import User
@@ -90,6 +90,10 @@ ERR_UNKNOWN_HEADER = (
     'to use it: --map "{header}=FIELD", to silence this: --map "{header}="'
 )
 ERR_NOT_PREVIEWED = "Only a previewed import without errors can be committed."
+ERR_CONCURRENT = (
+    "Another change wrote the same records at the same moment; nothing was imported. "
+    "Run the import again. ({problem})"
+)
 ERR_UPLOAD_GONE = (
     "The uploaded files are no longer kept (they are removed after a day or once processed); "
     "upload the export again."
@@ -780,27 +784,164 @@ def _error_from_field(row: ParsedRow, key: str, message: str) -> RowError:
     return RowError(row.sheet, row.row, row.columns.get(field_name, ""), field_name, message)
 
 
-class _PostcodeIndex:
-    """The programme country's postcodes, loaded once: rows with an unknown postcode are
-    reported without a query each (the service would refuse them the same way)."""
+class _Locator:
+    """Postcode → coordinates for every row of an import from one query (PC4 fallback), with
+    the same rule and messages as :func:`welcomematch.intake.services.resolve_location`."""
 
     def __init__(self, country: str) -> None:
         self.country = country
-        self.codes = set(Postcode.objects.filter(country=country).values_list("code", flat=True))
+        self.table = {
+            code: (lat, lon)
+            for code, lat, lon in Postcode.objects.filter(country=country).values_list(
+                "code", "latitude", "longitude"
+            )
+        }
 
-    def unknown(self, postcode: object) -> str | None:
-        from welcomematch.intake.services import normalise_postcode
+    def locate(self, fields: dict[str, Any]) -> None:
+        from welcomematch.intake import services
 
-        text = tabular.cell_text(postcode)
-        if not text or not self.codes:
-            return None
+        postcode, lat, lon = fields["postcode"], fields["latitude"], fields["longitude"]
+        if lat is not None and lon is not None:
+            fields["postcode"] = (
+                services.normalise_postcode(postcode, country=self.country) if postcode else ""
+            )
+            return
+        if not postcode:
+            raise ValidationError({"postcode": services.ERR_NO_LOCATION})
         try:
-            code = normalise_postcode(text, country=self.country)
-        except ValidationError:
-            return None  # the service names the format problem
-        if code in self.codes or code.split(" ")[0] in self.codes:
-            return None
-        return code
+            code = services.normalise_postcode(postcode, country=self.country)
+        except ValidationError as error:
+            raise ValidationError({"postcode": error.messages}) from None
+        candidates = [code, code.split(" ")[0]] if " " in code else [code]
+        for candidate in candidates:
+            if candidate in self.table:
+                fields["postcode"] = code
+                fields["latitude"], fields["longitude"] = self.table[candidate]
+                return
+        if not self.table:
+            raise ValidationError({"postcode": services.ERR_POSTCODE_TABLE_EMPTY})
+        raise ValidationError({"postcode": services.ERR_POSTCODE_UNKNOWN.format(code=code)})
+
+
+def _clean(instance: Any, *, exclude: Sequence[str], prefix: str = "") -> None:
+    """Field validation without a query per row (the import checks uniqueness as sets and sets
+    foreign keys to rows it already holds)."""
+    try:
+        instance.clean_fields(exclude=list(exclude))
+        instance.clean()
+    except ValidationError as error:
+        details = (
+            error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+        )
+        raise ValidationError({f"{prefix}{k}": v for k, v in details.items()}) from None
+
+
+class _BulkCreator:
+    """New groups or households of one import, built and validated in memory, written with
+    ``bulk_create`` in batches; each gets its ``*.created`` audit event like the services'.
+
+    The records are made exactly as ``group_save_answers``/``household_save_answers`` make
+    them (the same answers→fields functions, location rule and derived levels), without the
+    dozen queries a row those services need.
+    """
+
+    def __init__(self, *, programme: Programme, kind: str, actor: User | None) -> None:
+        from welcomematch.core.levels import CapacityRule, VulnerabilityRule
+
+        self.programme = programme
+        self.kind = kind
+        self.actor = actor if actor is not None and actor.pk else None
+        self.locator = _Locator(programme.country)
+        self.capacity = CapacityRule.from_dict(programme.capacity_rule)
+        self.vulnerability = VulnerabilityRule.from_dict(programme.vulnerability_rule)
+        self.records: list[Any] = []
+        self.children: list[list[Any]] = []
+        self.now = timezone.now()
+
+    def build(self, *, row: ParsedRow, city: City) -> None:
+        """Validate and keep one new record; raises ValidationError keyed like the services."""
+        from welcomematch.intake import services
+        from welcomematch.intake.models import GroupMember, Person
+
+        if self.kind == "groups":
+            fields, members = services.group_fields_from_answers(row.answers)
+            if not members:
+                raise ValidationError({"members": services.ERR_MEMBERS_REQUIRED})
+            self.locator.locate(fields)
+            record: Any = WelcomeGroup(
+                programme=self.programme,
+                city=city,
+                reference="G-0000",
+                capacity=self.capacity.level(fields["willingness"], fields["experience"]),
+                intake_completed_at=self.now,
+                external_uuid=row.uuid,
+                **fields,
+            )
+            children: list[Any] = [GroupMember(**m.__dict__) for m in members]
+            prefix, parent = "members", "group"
+        else:
+            fields, persons = services.household_fields_from_answers(row.answers)
+            if not persons:
+                raise ValidationError({"persons": services.ERR_PERSONS_REQUIRED})
+            htype = services.derive_household_type(persons)
+            self.locator.locate(fields)
+            fields["support_flags"] = {k: bool(v) for k, v in fields["support_flags"].items()}
+            record = Household(
+                programme=self.programme,
+                city=city,
+                reference="H-0000",
+                household_type=htype,
+                vulnerability=self.vulnerability.level(
+                    fields["ssm_scores"], fields["support_flags"], htype
+                ),
+                interviewer=self.actor,
+                intake_completed_at=self.now,
+                external_uuid=row.uuid,
+                **fields,
+            )
+            children = [Person(relation=p.relation, age=p.age, gender=p.gender) for p in persons]
+            prefix, parent = "persons", "household"
+        _clean(record, exclude=["programme", "city", "interviewer"])
+        for index, child in enumerate(children):
+            _clean(child, exclude=[parent], prefix=f"{prefix}.{index}.")
+        self.records.append(record)
+        self.children.append(children)
+
+    def write(self) -> list[str]:
+        """Write the kept records (references in order); returns their references."""
+        from welcomematch.accounts.models import AuditEvent
+        from welcomematch.intake import services
+
+        if not self.records:
+            return []
+        model: Any = WelcomeGroup if self.kind == "groups" else Household
+        letter = "G" if self.kind == "groups" else "H"
+        first = int(services.next_reference(letter, model).split("-")[1])
+        for offset, record in enumerate(self.records):
+            record.reference = f"{letter}-{first + offset:04d}"
+        model.objects.bulk_create(self.records, batch_size=2000)
+        parent = "group" if self.kind == "groups" else "household"
+        rows = []
+        for record, children in zip(self.records, self.children, strict=True):
+            for child in children:
+                setattr(child, parent, record)
+                rows.append(child)
+        type(rows[0]).objects.bulk_create(rows, batch_size=5000) if rows else None
+        noun = "members" if self.kind == "groups" else "persons"
+        AuditEvent.objects.bulk_create(
+            [
+                AuditEvent(
+                    actor=self.actor,
+                    action=f"{'group' if self.kind == 'groups' else 'household'}.created",
+                    object_type=model._meta.label_lower,
+                    object_id=str(record.pk),
+                    data={noun: len(children)},
+                )
+                for record, children in zip(self.records, self.children, strict=True)
+            ],
+            batch_size=5000,
+        )
+        return [record.reference for record in self.records]
 
 
 def apply_rows(
@@ -813,8 +954,6 @@ def apply_rows(
     dry_run: bool,
 ) -> dict[str, Any]:
     """Write every row in one transaction; roll it back for a dry run or when any row fails."""
-    from welcomematch.intake.services import ERR_POSTCODE_UNKNOWN
-
     model: type[WelcomeGroup] | type[Household] = WelcomeGroup if kind == "groups" else Household
     results: list[dict[str, Any]] = []
     created = updated = 0
@@ -827,8 +966,9 @@ def apply_rows(
             programme=programme, external_uuid__in=uuid_list[start : start + 5000]
         ).select_related("programme"):
             existing_by_uuid[found.external_uuid] = found
-    postcodes = _PostcodeIndex(programme.country)
     seen: dict[str, int] = {}
+    bulk = _BulkCreator(programme=programme, kind=kind, actor=actor)
+    pending: list[int] = []
     with transaction.atomic():
         for row in rows:
             errors = list(row.errors)
@@ -855,15 +995,26 @@ def apply_rows(
                 )
             elif row.uuid:
                 seen[row.uuid] = row.row
-            unknown_code = postcodes.unknown(row.answers.get("postcode"))
-            if unknown_code and not errors:
-                errors.append(
-                    _error_from_field(
-                        row, "postcode", ERR_POSTCODE_UNKNOWN.format(code=unknown_code)
+            existing = existing_by_uuid.get(row.uuid) if row.uuid else None
+            if not errors and row_city is not None and existing is None:
+                try:
+                    bulk.build(row=row, city=row_city)
+                except ValidationError as error:
+                    details = (
+                        error.message_dict
+                        if hasattr(error, "error_dict")
+                        else {"__all__": error.messages}
                     )
-                )
-            if not errors and row_city is not None:
-                existing = existing_by_uuid.get(row.uuid) if row.uuid else None
+                    for key, messages in details.items():
+                        for message in messages:
+                            errors.append(_error_from_field(row, key, message))
+                except (ValueError, TypeError) as error:
+                    errors.append(RowError(row.sheet, row.row, "", "", str(error)))
+                else:
+                    action = "create"
+                    created += 1
+                    pending.append(len(results))
+            elif not errors and row_city is not None:
                 try:
                     with transaction.atomic():
                         if kind == "groups":
@@ -912,6 +1063,28 @@ def apply_rows(
                 }
             )
         error_count = sum(len(r["errors"]) for r in results)
+        if not error_count:
+            try:
+                with transaction.atomic():
+                    references = bulk.write()
+            except IntegrityError as error:
+                results.append(
+                    {
+                        "sheet": "",
+                        "row": 0,
+                        "uuid": "",
+                        "action": "",
+                        "reference": "",
+                        "label": "",
+                        "errors": [
+                            RowError("", 0, "", "", ERR_CONCURRENT.format(problem=error)).as_dict()
+                        ],
+                    }
+                )
+                error_count += 1
+            else:
+                for position, reference in zip(pending, references, strict=True):
+                    results[position]["reference"] = reference
         if dry_run or error_count:
             transaction.set_rollback(True)
     return {
