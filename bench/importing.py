@@ -63,7 +63,14 @@ def write_export(path: Path, rows: int, postcodes: list[str]) -> None:
         "KEY",
         "ReviewState",
     ]
-    member_header = ["first_name", "age", "gender", "volunteered_with_refugees", "PARENT_KEY", "KEY"]
+    member_header = [
+        "first_name",
+        "age",
+        "gender",
+        "volunteered_with_refugees",
+        "PARENT_KEY",
+        "KEY",
+    ]
     main, members = io.StringIO(), io.StringIO()
     main_writer, member_writer = csv.writer(main), csv.writer(members)
     main_writer.writerow(main_header)
@@ -200,7 +207,9 @@ def _postgres_ready(url: str) -> str | None:
     base, name = url.rsplit("/", 1)
     try:
         with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=3) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')
     except Exception as error:
@@ -250,7 +259,11 @@ def main() -> None:
                     print(
                         f"{database:9} {size:>7} {phase:7} {figures['seconds']:8.1f} "
                         f"{figures['peak_mb']:8.0f} {figures['created']:>8} {figures['errors']}"
-                        + (f"  {figures['file_errors'] or figures['first_errors']}" if figures["errors"] else ""),
+                        + (
+                            f"  {figures['file_errors'] or figures['first_errors']}"
+                            if figures["errors"]
+                            else ""
+                        ),
                         flush=True,
                     )
 

@@ -907,18 +907,25 @@ class _BulkCreator:
         self.records.append(record)
         self.children.append(children)
 
-    def write(self) -> list[str]:
-        """Write the kept records (references in order); returns their references."""
-        from welcomematch.accounts.models import AuditEvent
+    def reserve(self) -> None:
+        """Take the first free reference once; records are numbered from it in row order."""
         from welcomematch.intake import services
+
+        model: Any = WelcomeGroup if self.kind == "groups" else Household
+        letter = "G" if self.kind == "groups" else "H"
+        self.letter = letter
+        self.next_number = int(services.next_reference(letter, model).split("-")[1])
+
+    def flush(self) -> list[str]:
+        """Write the records kept so far (then forget them); returns their references."""
+        from welcomematch.accounts.models import AuditEvent
 
         if not self.records:
             return []
         model: Any = WelcomeGroup if self.kind == "groups" else Household
-        letter = "G" if self.kind == "groups" else "H"
-        first = int(services.next_reference(letter, model).split("-")[1])
-        for offset, record in enumerate(self.records):
-            record.reference = f"{letter}-{first + offset:04d}"
+        for record in self.records:
+            record.reference = f"{self.letter}-{self.next_number:04d}"
+            self.next_number += 1
         model.objects.bulk_create(self.records, batch_size=2000)
         parent = "group" if self.kind == "groups" else "household"
         rows = []
@@ -926,13 +933,14 @@ class _BulkCreator:
             for child in children:
                 setattr(child, parent, record)
                 rows.append(child)
-        type(rows[0]).objects.bulk_create(rows, batch_size=5000) if rows else None
+        if rows:
+            type(rows[0]).objects.bulk_create(rows, batch_size=5000)
         noun = "members" if self.kind == "groups" else "persons"
         AuditEvent.objects.bulk_create(
             [
                 AuditEvent(
                     actor=self.actor,
-                    action=f"{'group' if self.kind == 'groups' else 'household'}.created",
+                    action=f"{parent}.created",
                     object_type=model._meta.label_lower,
                     object_id=str(record.pk),
                     data={noun: len(children)},
@@ -941,7 +949,22 @@ class _BulkCreator:
             ],
             batch_size=5000,
         )
-        return [record.reference for record in self.records]
+        references = [record.reference for record in self.records]
+        self.records, self.children = [], []
+        return references
+
+
+#: New records are written in chunks of this many (memory stays flat for large imports).
+BULK_CHUNK = 2000
+
+
+def _flush(bulk: _BulkCreator, pending: list[int], results: list[dict[str, Any]]) -> None:
+    """Write the kept new records and put their references in their rows' results."""
+    with transaction.atomic():
+        references = bulk.flush()
+    for position, reference in zip(pending, references, strict=True):
+        results[position]["reference"] = reference
+    pending.clear()
 
 
 def apply_rows(
@@ -969,7 +992,10 @@ def apply_rows(
     seen: dict[str, int] = {}
     bulk = _BulkCreator(programme=programme, kind=kind, actor=actor)
     pending: list[int] = []
+    failed = False
+    clash: IntegrityError | None = None
     with transaction.atomic():
+        bulk.reserve()
         for row in rows:
             errors = list(row.errors)
             action = ""
@@ -1051,6 +1077,7 @@ def apply_rows(
                     reference = record.reference
                     created += action == "create"
                     updated += action == "update"
+            failed = failed or bool(errors)
             results.append(
                 {
                     "sheet": row.sheet,
@@ -1062,29 +1089,31 @@ def apply_rows(
                     "errors": [e.as_dict() for e in errors],
                 }
             )
+            if len(bulk.records) >= BULK_CHUNK and not failed:
+                try:
+                    _flush(bulk, pending, results)
+                except IntegrityError as error:
+                    clash, failed = error, True
         error_count = sum(len(r["errors"]) for r in results)
-        if not error_count:
+        if not error_count and clash is None:
             try:
-                with transaction.atomic():
-                    references = bulk.write()
+                _flush(bulk, pending, results)
             except IntegrityError as error:
-                results.append(
-                    {
-                        "sheet": "",
-                        "row": 0,
-                        "uuid": "",
-                        "action": "",
-                        "reference": "",
-                        "label": "",
-                        "errors": [
-                            RowError("", 0, "", "", ERR_CONCURRENT.format(problem=error)).as_dict()
-                        ],
-                    }
-                )
-                error_count += 1
-            else:
-                for position, reference in zip(pending, references, strict=True):
-                    results[position]["reference"] = reference
+                clash = error
+        if clash is not None:
+            problem = RowError("", 0, "", "", ERR_CONCURRENT.format(problem=clash))
+            results.append(
+                {
+                    "sheet": "",
+                    "row": 0,
+                    "uuid": "",
+                    "action": "",
+                    "reference": "",
+                    "label": "",
+                    "errors": [problem.as_dict()],
+                }
+            )
+            error_count += 1
         if dry_run or error_count:
             transaction.set_rollback(True)
     return {
@@ -1128,6 +1157,7 @@ def run_import(
     try:
         tables = read_tables(files)
         rows, described = parse_export(_questionnaire(kind), tables, mapping)
+        del tables  # the rows hold the answers now
     except MissingColumns as error:
         report = _failed_report(error.messages)
         report.update(error.described)
