@@ -60,13 +60,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
 HOME = Path(os.environ.get("WELCOMEMATCH_HOME", "welcomematch-data")).resolve()
 
 DEBUG = env_bool("DEBUG", default=False)
+#: Set by the console command for commands that serve no requests from the network (import,
+#: intake-form, manage migrate, serve on a loopback address): they use the generated key in
+#: WELCOMEMATCH_HOME. The WSGI application (production) never sets it.
+LOCAL_KEY = env_bool("WELCOMEMATCH_LOCAL_KEY", default=False)
 
 
 def _secret_key() -> str:
     key = os.environ.get("SECRET_KEY", "")
     if key:
         return key
-    if not DEBUG:
+    if not DEBUG and not LOCAL_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Production refuses to start without one: set SECRET_KEY "
             "to a long random string, or set DEBUG=true for a local development key."

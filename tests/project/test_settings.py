@@ -24,7 +24,8 @@ def load_settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}
+        if k
+        not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "WELCOMEMATCH_LOCAL_KEY"}
     }
     clean.update(
         {

@@ -28,13 +28,20 @@ COMMAND_MODULES: tuple[str, ...] = (
 EXIT_BAD_INPUT = 2
 
 
-def django_setup() -> None:
-    """Configure Django from :mod:`welcomematch.settings` (idempotent)."""
+def django_setup(*, serving: bool = False) -> None:
+    """Configure Django from :mod:`welcomematch.settings` (idempotent).
+
+    Commands that serve no requests from the network use the key generated in
+    ``WELCOMEMATCH_HOME`` when ``SECRET_KEY`` is not set; serving (``serving=True``) needs
+    ``SECRET_KEY`` unless ``DEBUG`` is on.
+    """
     import os
 
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "welcomematch.settings")
+    if not serving:
+        os.environ.setdefault("WELCOMEMATCH_LOCAL_KEY", "true")
     django.setup()
 
 
@@ -58,7 +65,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return EXIT_BAD_INPUT
-    status: int = handler(args)
+    try:
+        status: int = handler(args)
+    except Exception as error:  # no command ends in a traceback: a clear line instead
+        from django.core.exceptions import ImproperlyConfigured
+        from django.db import DatabaseError
+
+        if isinstance(error, ImproperlyConfigured):
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if isinstance(error, DatabaseError):
+            print(
+                f"error: the database is not ready ({error}); run 'welcomematch manage migrate' "
+                "(or check DATABASE_URL).",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
+        raise
     return status
 
 

@@ -139,13 +139,26 @@ def _serve(address: str, *, migrate: bool, worker: bool) -> int:
     return 0
 
 
+def is_loopback(address: str) -> bool:
+    """Whether ``HOST:PORT`` (or a bare port) only listens on this computer."""
+    host = address.rsplit(":", 1)[0] if ":" in address else "127.0.0.1"
+    host = host.strip("[]")
+    if address.isdigit():
+        host = "127.0.0.1"
+    return host in {"127.0.0.1", "localhost", "::1"} or host.startswith("127.")
+
+
 def run_serve(args: argparse.Namespace) -> int:
-    django_setup()
+    # On this computer only, the generated key will do; serving the network needs SECRET_KEY.
+    django_setup(serving=not is_loopback(args.address))
     return _serve(args.address, migrate=True, worker=not args.no_worker)
 
 
 def run_manage(args: argparse.Namespace) -> int:
-    django_setup()
+    arguments = list(args.arguments)
+    serving = bool(arguments) and arguments[0] == "runserver"
+    address = next((a for a in arguments[1:] if not a.startswith("-")), DEFAULT_ADDRESS)
+    django_setup(serving=serving and not is_loopback(address))
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["welcomematch manage", *args.arguments])

@@ -28,7 +28,12 @@ def register(subparsers: Any) -> None:
         help="import groups or households from a KoboToolbox/ODK/SurveyCTO export (dry run unless --commit)",
     )
     importing.add_argument("kind", choices=("groups", "households"))
-    importing.add_argument("files", nargs="+", type=Path, help="CSV or XLSX export files")
+    importing.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        help="export files: XLSX, CSV (with one CSV per repeat group) or ODK Central's .csv.zip",
+    )
     importing.add_argument("--programme", help="programme short name (default: the first)")
     importing.add_argument("--city", help="city for rows without a city column")
     importing.add_argument("--commit", action="store_true", help="write the rows (all or none)")
@@ -49,6 +54,15 @@ def register(subparsers: Any) -> None:
     form.add_argument("-o", "--output", type=Path, required=True, help="the .xlsx file to write")
     form.add_argument("--version", default="1", help="form version (default 1)")
     form.set_defaults(handler=intake_form)
+
+    purge = subparsers.add_parser(
+        "imports-purge",
+        help="remove uploaded survey exports kept longer than a day (for a daily cron job)",
+    )
+    purge.add_argument(
+        "--hours", type=float, default=24, help="remove uploads older than this (default 24)"
+    )
+    purge.set_defaults(handler=imports_purge)
 
 
 def postcodes_load(args: argparse.Namespace) -> int:
@@ -72,15 +86,37 @@ def postcodes_load(args: argparse.Namespace) -> int:
 
 def import_command(args: argparse.Namespace) -> int:
     django_setup()
-    from welcomematch.intake.importing import mapping_save, report_lines, run_import
+    from django.core.exceptions import ValidationError
+
+    from welcomematch.intake.importing import (
+        check_upload_sizes,
+        mapping_save,
+        parse_mapping,
+        report_lines,
+        run_import,
+    )
     from welcomematch.programmes.models import City, Programme
+
+    try:
+        mapping = parse_mapping(args.map, kind=args.kind)
+    except ValidationError as error:
+        for message in error.messages:
+            print(f"error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
     programmes = Programme.objects.order_by("pk")
     programme = (
         programmes.filter(slug=args.programme).first() if args.programme else programmes.first()
     )
     if programme is None:
-        print(f"error: no programme {args.programme or ''!r}".rstrip(), file=sys.stderr)
+        if args.programme:
+            print(f"error: no programme {args.programme!r}", file=sys.stderr)
+        else:
+            print(
+                "error: there is no programme yet: create one in the admin "
+                "(welcomematch serve, /admin/) or build the demo (welcomematch demo)",
+                file=sys.stderr,
+            )
         return EXIT_BAD_INPUT
     city = None
     if args.city:
@@ -88,14 +124,14 @@ def import_command(args: argparse.Namespace) -> int:
         if city is None:
             print(f"error: programme {programme.slug} has no city {args.city!r}", file=sys.stderr)
             return EXIT_BAD_INPUT
-    mapping = {}
-    for item in args.map:
-        header, _sep, target = item.partition("=")
-        mapping[header] = target
     try:
+        check_upload_sizes([(path.name, path.stat().st_size) for path in args.files])
         files = [(path.name, path.read_bytes()) for path in args.files]
     except OSError as error:
         print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ValidationError as error:
+        print(f"error: {'; '.join(error.messages)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     report = run_import(
         programme=programme,
@@ -124,6 +160,24 @@ def intake_form(args: argparse.Namespace) -> int:
     from welcomematch.intake.questions import QUESTIONNAIRES
     from welcomematch.intake.xlsform import xlsform_write
 
-    xlsform_write(QUESTIONNAIRES[args.kind], args.output, version=args.version)
+    try:
+        xlsform_write(QUESTIONNAIRES[args.kind], args.output, version=args.version)
+    except OSError as error:
+        print(f"error: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     print(f"XLSForm written to {args.output}")
+    return 0
+
+
+def imports_purge(args: argparse.Namespace) -> int:
+    django_setup()
+    from datetime import timedelta
+
+    from welcomematch.intake.importing import import_uploads_purge
+
+    if args.hours < 0:
+        print("error: --hours must be 0 or more", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    count = import_uploads_purge(older_than=timedelta(hours=args.hours))
+    print(f"Uploaded files of {count} imports removed.")
     return 0

@@ -292,12 +292,48 @@ class ImportUploadForm(forms.Form):
         label=_("City (when the export has no city column)"), queryset=City.objects.none()
     )
     exports = MultipleFileField(
-        label=_("Export files (CSV or XLSX)"),
+        label=_("Export files (XLSX, CSV or ZIP)"),
         help_text=_(
-            "An XLSX export with its repeat sheets, or a CSV file (plus one CSV per repeat)."
+            "An XLSX export with its repeat sheets, ODK Central's .csv.zip, or a CSV file plus "
+            "one CSV per repeat group."
         ),
     )
 
     def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["city"].queryset = City.objects.filter(programme=programme)  # type: ignore[attr-defined]
+
+    def clean_exports(self) -> Any:
+        from welcomematch.intake.importing import check_upload_sizes
+
+        files = self.cleaned_data["exports"]
+        check_upload_sizes([(f.name, f.size or 0) for f in files])
+        return files
+
+
+class ImportMappingForm(forms.Form):
+    """The column mapping of a previewed import: one choice of question per header."""
+
+    def __init__(
+        self,
+        *args: Any,
+        headers: Sequence[tuple[str, str]],
+        targets: dict[str, str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        options = [
+            ("", _("— leave out —")),
+            *((t, f"{t} · {label}") for t, label in targets.items()),
+        ]
+        self.headers = list(headers)
+        for position, (header, current) in enumerate(self.headers):
+            self.fields[f"column_{position}"] = forms.ChoiceField(
+                label=header, choices=options, required=False, initial=current
+            )
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            header: self.cleaned_data.get(f"column_{position}") or ""
+            for position, (header, _current) in enumerate(self.headers)
+        }

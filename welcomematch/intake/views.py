@@ -24,13 +24,20 @@ from welcomematch.intake import selectors
 from welcomematch.intake.forms import (
     CityForm,
     GroupInviteForm,
+    ImportMappingForm,
     ImportUploadForm,
     OverrideForm,
     QuestionForm,
     RulesForm,
     repeat_formset,
 )
-from welcomematch.intake.importing import import_commit, import_preview
+from welcomematch.intake.importing import (
+    MAX_TOTAL_BYTES,
+    import_commit,
+    import_preview,
+    import_remap,
+    mapping_targets,
+)
 from welcomematch.intake.models import GroupInvitation, Household, ImportRun, WelcomeGroup
 from welcomematch.intake.services import (
     group_invite,
@@ -393,6 +400,27 @@ def rules(request: HttpRequest) -> HttpResponse:
 @role_required(MANAGERS)
 def import_upload(request: HttpRequest) -> HttpResponse:
     programme = _programme(request)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if request.method == "POST" and length > MAX_TOTAL_BYTES + 1024 * 1024:
+        # Refused before Django reads the upload.
+        message = _("The upload is %(size)s MB; at most %(limit)s MB can be imported at once.") % {
+            "size": length // 2**20,
+            "limit": MAX_TOTAL_BYTES // 2**20,
+        }
+        response = render(
+            request,
+            "intake/import_upload.html",
+            {
+                "form": ImportUploadForm(programme=programme),
+                "runs": selectors.import_runs(programme)[:10],
+                "upload_error": message,
+            },
+        )
+        response.status_code = 413
+        return response
     form = _limit_cities(
         ImportUploadForm(request.POST or None, request.FILES or None, programme=programme), request
     )
@@ -413,17 +441,56 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _mapping_form(run: ImportRun, data: Any = None) -> ImportMappingForm:
+    report = run.report or {}
+    current: dict[str, str] = {}
+    for columns in (report.get("columns") or {}).values():
+        for column in columns:
+            target = column["field"] + (f"/{column['choice']}" if column["choice"] else "")
+            current.setdefault(column["header"], target)
+    for headers in (report.get("ignored") or {}).values():
+        for header in headers:
+            current.setdefault(header, "")
+    for header, target in (report.get("mapping") or {}).items():
+        if header in current:
+            current[header] = target
+    return ImportMappingForm(
+        data, headers=list(current.items()), targets=mapping_targets(run.kind), prefix="map"
+    )
+
+
 @role_required(MANAGERS)
 def import_run(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(_mine(ImportRun.objects.all(), request), pk=pk)
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") == "remap":
+        form = _mapping_form(run, request.POST)
+        if form.is_valid():
+            try:
+                run = import_remap(run=run, mapping=form.mapping(), actor=request.user)  # type: ignore[arg-type]
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("The preview was made again with your mapping."))
+            return redirect("intake:import_run", pk=run.pk)
+    elif request.method == "POST":
+        before = run.status
         run = import_commit(run=run, actor=request.user)  # type: ignore[arg-type]
-        if run.status == ImportRun.Status.COMMITTED:
+        if run.status == ImportRun.Status.COMMITTED and before == ImportRun.Status.COMMITTED:
+            messages.info(
+                request, _("This import was already committed; nothing was written again.")
+            )
+        elif run.status == ImportRun.Status.COMMITTED:
             messages.success(request, _("The import was committed."))
         else:
             messages.error(request, _("Nothing was imported: the file has errors."))
         return redirect("intake:import_run", pk=run.pk)
-    return render(request, "intake/import_run.html", {"run": run, "report": run.report})
+    else:
+        form = _mapping_form(run)
+    return render(
+        request,
+        "intake/import_run.html",
+        {"run": run, "report": run.report, "mapping_form": form},
+    )
 
 
 @role_required(MANAGERS)

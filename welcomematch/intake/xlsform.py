@@ -11,6 +11,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from welcomematch.core.spreadsheet import xlsx_append
 from welcomematch.intake import questions as q
 
 LANGUAGES = (("nl", "Nederlands (nl)"), ("en", "English (en)"))
@@ -67,26 +68,30 @@ def build_workbook(questionnaire: q.Questionnaire, *, version: str = "1") -> Wor
     survey = workbook.active
     assert survey is not None
     survey.title = "survey"
-    survey.append(SURVEY_HEADERS)
+    xlsx_append(survey, SURVEY_HEADERS)
     lists: list[str] = []
     for section in questionnaire.sections:
         begin, end = (
             ("begin_repeat", "end_repeat") if section.repeat else ("begin_group", "end_group")
         )
-        survey.append(
+        xlsx_append(
+            survey,
             _row(
                 begin,
                 section.name,
                 section.nl,
                 section.en,
                 appearance="field-list" if not section.repeat else "",
-            )
+            ),
         )
         if section.intro_nl:
-            survey.append(_row("note", f"{section.name}_intro", section.intro_nl, section.intro_en))
+            xlsx_append(
+                survey, _row("note", f"{section.name}_intro", section.intro_nl, section.intro_en)
+            )
         for question in questionnaire.in_section(section.name):
             question_type, constraint, appearance = _type(question)
-            survey.append(
+            xlsx_append(
+                survey,
                 _row(
                     question_type,
                     question.name,
@@ -97,20 +102,20 @@ def build_workbook(questionnaire: q.Questionnaire, *, version: str = "1") -> Wor
                     required="yes" if question.required else "",
                     constraint=constraint,
                     appearance=appearance,
-                )
+                ),
             )
             list_name = "yes_no" if question.kind == q.BOOLEAN else question.choices
             if list_name and list_name not in lists:
                 lists.append(list_name)
-        survey.append(_row(end, "", "", ""))
+        xlsx_append(survey, _row(end, "", "", ""))
     choices = workbook.create_sheet("choices")
-    choices.append(CHOICE_HEADERS)
+    xlsx_append(choices, CHOICE_HEADERS)
     for list_name in lists:
         for choice in q.choices(list_name):
-            choices.append([list_name, choice.code, choice.nl, choice.en])
+            xlsx_append(choices, [list_name, choice.code, choice.nl, choice.en])
     settings = workbook.create_sheet("settings")
-    settings.append(["form_title", "form_id", "version", "default_language"])
-    settings.append([questionnaire.title_nl, questionnaire.form_id, version, LANGUAGES[0][1]])
+    xlsx_append(settings, ["form_title", "form_id", "version", "default_language"])
+    xlsx_append(settings, [questionnaire.title_nl, questionnaire.form_id, version, LANGUAGES[0][1]])
     return workbook
 
 
