@@ -100,7 +100,8 @@ class ItemData:
     required: bool = True
 
 
-def _check_items(items: Sequence[ItemData]) -> None:
+def instrument_check_items(items: Sequence[ItemData]) -> None:
+    """Refuse (``ValidationError``) items a version cannot have; writes nothing."""
     if not items:
         raise ValidationError(ERR_NO_ITEMS)
     seen: set[str] = set()
@@ -155,7 +156,7 @@ def instrument_new_version(
         raise ValidationError(message(ERR_MOMENT, moment=moment))
     if side not in SIDES:
         raise ValidationError(message(ERR_SIDE, side=side))
-    _check_items(items)
+    instrument_check_items(items)
     versions = Instrument.objects.select_for_update().filter(moment=moment, side=side)
     current = versions.filter(is_current=True).first()
     if current is not None and item_data(current) == [
