@@ -89,8 +89,8 @@ class InstrumentAdmin(admin.ModelAdmin):
 
     def construct_change_message(
         self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
-    ) -> str:
-        return "Saved as a new version (services.instrument_new_version)."
+    ) -> list[dict[str, dict[str, list[str]]]]:
+        return [{"changed": {"fields": ["items (as a new version)"]}}]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         """Nothing is written here: :meth:`save_related` makes the new version."""
