@@ -45,6 +45,8 @@ def test_coordinator_opens_a_city_wave_and_a_newcomer_answers_on_a_phone(page, b
     page.select_option("#id_moment", "midterm")
     page.select_option("#id_city", label="Utrecht")
     page.get_by_role("button", name="Ronde openen").click()
+    page.wait_for_load_state("networkidle")
+    assert "/surveys/waves/" in page.url, page.inner_text("main")
     page.wait_for_selector("#completion-total")
     assert "0 van 5 ingevuld" in page.inner_text("#completion-total")
     assert "Almere" not in page.inner_text("#per-city")
