@@ -14,5 +14,6 @@ urlpatterns = [
     path("matches/", include("welcomematch.lifecycle.urls")),
     path("trial/", include("welcomematch.trial.urls")),
     path("audit/", include("welcomematch.accounts.urls")),
+    path("surveys/", include("welcomematch.surveys.urls")),
     path("", include("welcomematch.web.urls")),
 ]

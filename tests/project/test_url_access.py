@@ -29,6 +29,7 @@ from welcomematch.lifecycle import services as lifecycle
 from welcomematch.lifecycle.models import ContactPerson
 from welcomematch.matching import services as matching
 from welcomematch.programmes.models import Category, CategoryKind
+from welcomematch.surveys import services as surveys
 
 pytestmark = pytest.mark.django_db
 
@@ -165,6 +166,19 @@ def _programme_records(slug: str, *, users: bool) -> dict[str, Any]:
             "goal": lifecycle.goal_add(match=other_match, goal=goal.code, actor=None),
         },
     }
+    for which in ("own", "other"):
+        opened = surveys.wave_open(
+            programme=programme,
+            moment="midterm",
+            actor=None,
+            base_url="http://testserver",
+            matches=[records[which]["match"]],
+            controls=[],
+            send_invitations=False,
+        )
+        records[which]["wave"] = opened.wave
+        records[which]["respondent"], token = opened.links[0]
+        records.setdefault("survey_token", token)
     records["import_run"] = import_preview(
         programme=programme,
         city=city,
@@ -191,6 +205,8 @@ def _kwargs(name: str, route: str, records: dict[str, Any], which: str) -> dict[
         app, view = name.split(":")
         if app == "matching":
             obj = records["round"]
+        elif app == "surveys":
+            obj = rec["respondent"] if view in {"respondent_text", "interview"} else rec["wave"]
         elif app == "lifecycle":
             obj = rec["match"]
         elif "invitation_revoke" in view:
@@ -205,7 +221,11 @@ def _kwargs(name: str, route: str, records: dict[str, Any], which: str) -> dict[
     if "<int:goal_pk>" in route:
         kwargs["goal_pk"] = rec["goal"].pk
     if "<str:token>" in route:
-        kwargs["token"] = records["token"]
+        kwargs["token"] = (
+            records["survey_token"] if name.startswith("surveys:") else records["token"]
+        )
+    if "<int:page>" in route:
+        kwargs["page"] = 1
     if "<slug:step>" in route:
         kwargs["step"] = questions.GROUP_QUESTIONNAIRE.sections[0].name
     if "<slug:kind>" in route:

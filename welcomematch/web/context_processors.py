@@ -28,6 +28,7 @@ NAV_ITEMS = (
     ("lifecycle:match_list", _("Matches"), STAFF),
     ("trial:overview", _("Control arm"), RESEARCH),
     ("accounts:audit_list", _("Audit trail"), frozenset({Role.ADMINISTRATOR})),
+    ("surveys:index", _("Surveys"), MANAGERS),
 )
 
 
