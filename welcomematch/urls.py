@@ -14,5 +14,6 @@ urlpatterns = [
     path("matches/", include("welcomematch.lifecycle.urls")),
     path("trial/", include("welcomematch.trial.urls")),
     path("audit/", include("welcomematch.accounts.urls")),
+    path("privacy/", include("welcomematch.privacy.urls")),
     path("", include("welcomematch.web.urls")),
 ]

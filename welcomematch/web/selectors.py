@@ -31,6 +31,8 @@ from welcomematch.accounts.permissions import MANAGERS, RESEARCH, has_role
 from welcomematch.intake.models import Household, WelcomeGroup
 from welcomematch.lifecycle.models import Match, MatchStatus
 from welcomematch.matching.models import Proposal, UnmatchedEntry
+from welcomematch.privacy.models import Purpose
+from welcomematch.privacy.selectors import consent_given
 from welcomematch.programmes.models import Category, City
 from welcomematch.trial.models import ControlAssignment
 
@@ -248,13 +250,18 @@ def group_contact(*, user: Any, group: WelcomeGroup) -> dict[str, str] | None:
 
 
 def household_contact(*, user: Any, household: Household) -> dict[str, str] | None:
-    """The household's contact details and postcode: for managers only."""
-    if scope.programme_scope(user).manages:
+    """The household's contact details and postcode for managers; the phone and e-mail for
+    the household's ambassador only when the household agreed to share them (consent for
+    the purpose "contact"); else None."""
+    sc = scope.programme_scope(user)
+    if sc.manages:
         return {
             "email": household.contact_email,
             "phone": household.contact_phone,
             "postcode": household.postcode,
         }
+    if sc.role == Role.AMBASSADOR and consent_given(subject=household, purpose=Purpose.CONTACT):
+        return {"email": household.contact_email, "phone": household.contact_phone, "postcode": ""}
     return None
 
 

@@ -28,6 +28,7 @@ from welcomematch.accounts.permissions import (
 from welcomematch.accounts.services import audit_read
 from welcomematch.intake.models import Household, WelcomeGroup
 from welcomematch.intake.questions import choice_label
+from welcomematch.privacy.selectors import privacy_panel
 from welcomematch.programmes.models import CategoryKind
 from welcomematch.web import presenters, selectors
 from welcomematch.web.forms import GroupFilterForm, HouseholdFilterForm
@@ -185,6 +186,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "controls": selectors.group_controls(group=group),
             "exclusions": group.exclusions.select_related("household", "created_by"),
             "audit": selectors.record_audit_trail(obj=group),
+            "privacy": privacy_panel(user=user, subject=group),
         }
     audit_read(actor=user, obj=group, what="web:group_detail", sensitive=manager)  # type: ignore[arg-type]
     return render(request, "web/group_detail.html", context)
@@ -239,6 +241,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "control": selectors.household_control(household=household).first(),
             "exclusions": household.exclusions.select_related("group", "created_by"),
             "audit": selectors.record_audit_trail(obj=household),
+            "privacy": privacy_panel(user=user, subject=household),
         }
     audit_read(actor=user, obj=household, what="web:household_detail", sensitive=manager)  # type: ignore[arg-type]
     return render(request, "web/household_detail.html", context)
