@@ -139,6 +139,7 @@ def test_a_coordinator_without_a_programme_sees_nothing(two: dict[str, Any]) -> 
     )
     html = client.get(reverse("web:dashboard")).content.decode()
     assert "Utrecht" not in html and "Almere" not in html
+    assert 'id="no-access"' in html
 
 
 def test_a_coordinator_bound_to_cities_sees_only_those(two: dict[str, Any]) -> None:

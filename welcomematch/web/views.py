@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from welcomematch.accounts import scope
 from welcomematch.accounts.permissions import (
@@ -34,6 +35,10 @@ from welcomematch.web import presenters, selectors
 from welcomematch.web.forms import GroupFilterForm, HouseholdFilterForm
 
 PAGE_SIZE = 25
+NO_ACCESS = gettext_lazy(
+    "Your account has no role or programme yet, so there is nothing to show. Ask an "
+    "administrator to give your account a role and a programme."
+)
 
 #: Every category list a record page may show a label from.
 DETAIL_KINDS = (
@@ -77,6 +82,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "group_table": group_table,
             "household_table": household_table,
             "links": has_role(request.user, STAFF),
+            "no_access": ""
+            if scope.programme_scope(request.user).programme_ids != frozenset()
+            else NO_ACCESS,
         },
     )
 
