@@ -142,17 +142,24 @@ def counted_participants(*, user: Any) -> tuple[QuerySet[WelcomeGroup], QuerySet
 # --- lists ---------------------------------------------------------------------------------
 
 
-def _search(qs: QuerySet[Any], *, q: str, name_field: str) -> QuerySet[Any]:
+def _search(qs: QuerySet[Any], *, q: str, name_field: str, postcode: bool = True) -> QuerySet[Any]:
+    """Search by reference and name, and — for users who may see postcodes — by postcode."""
     q = q.strip()
     if not q:
         return qs
-    condition = (
-        Q(reference__icontains=q) | Q(**{f"{name_field}__icontains": q}) | Q(postcode__icontains=q)
-    )
-    compact = q.replace(" ", "")
-    if len(compact) == 6 and compact[:4].isdigit():  # "1315ab" finds "1315 AB"
-        condition |= Q(postcode__iexact=f"{compact[:4]} {compact[4:]}")
+    condition = Q(reference__icontains=q) | Q(**{f"{name_field}__icontains": q})
+    if postcode:
+        condition |= Q(postcode__icontains=q)
+        compact = q.replace(" ", "")
+        if len(compact) == 6 and compact[:4].isdigit():  # "1315ab" finds "1315 AB"
+            condition |= Q(postcode__iexact=f"{compact[:4]} {compact[4:]}")
     return qs.filter(condition)
+
+
+def sees_postcodes(*, user: Any) -> bool:
+    """Postcodes are for managers, and for contact persons (of the groups they call)."""
+    sc = scope.programme_scope(user)
+    return sc.manages or sc.role == Role.CONTACT_PERSON
 
 
 def group_list(
@@ -167,7 +174,7 @@ def group_list(
     """The groups ``user`` may see, searched, filtered and sorted."""
     qs: QuerySet[Any] = groups_with_stage(visible_groups(user=user)).select_related("city")
     qs = qs.annotate(member_count=Count("members", distinct=True), stage_rank=_stage_rank())
-    qs = _search(qs, q=q, name_field="name")
+    qs = _search(qs, q=q, name_field="name", postcode=sees_postcodes(user=user))
     if city is not None:
         qs = qs.filter(city=city)
     if stage:
@@ -194,7 +201,7 @@ def household_list(
     """
     qs: QuerySet[Any] = households_with_stage(visible_households(user=user)).select_related("city")
     qs = qs.annotate(person_count=Count("persons", distinct=True), stage_rank=_stage_rank())
-    qs = _search(qs, q=q, name_field="contact_name")
+    qs = _search(qs, q=q, name_field="contact_name", postcode=has_role(user, MANAGERS))
     if city is not None:
         qs = qs.filter(city=city)
     if stage:

@@ -116,7 +116,12 @@ def group_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/group_list.html",
-        {"form": form, "page": page, "rows": rows},
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "postcodes": selectors.sees_postcodes(user=request.user),
+        },
     )
 
 
