@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "welcomematch.surveys",
     "welcomematch.mail",
     "welcomematch.web",
+    "welcomematch.privacy",
     "axes",
 ]
 
@@ -230,6 +231,14 @@ AXES_VERBOSE = False
 #: Audit events are kept this many days (default: seven years), then deleted by
 #: ``welcomematch retention apply``; never less than a year.
 AUDIT_RETENTION_DAYS = max(365, env_int("AUDIT_RETENTION_DAYS", 7 * 365))
+
+#: Retention periods (days) applied by ``welcomematch retention apply``: participants who left
+#: or whose match closed are erased (pseudonymised) after RETENTION_PARTICIPANT_DAYS; unused
+#: invitation links, survey uploads and login attempts are deleted after theirs.
+RETENTION_PARTICIPANT_DAYS = env_int("RETENTION_PARTICIPANT_DAYS", 2 * 365)
+RETENTION_INVITATION_DAYS = env_int("RETENTION_INVITATION_DAYS", 90)
+RETENTION_IMPORT_DAYS = env_int("RETENTION_IMPORT_DAYS", 30)
+RETENTION_LOGIN_ATTEMPT_DAYS = env_int("RETENTION_LOGIN_ATTEMPT_DAYS", 90)
 
 #: Content Security Policy (django-csp): only this site's own scripts, styles and images; no
 #: inline script or style, no outside origins, no framing.

@@ -15,5 +15,6 @@ urlpatterns = [
     path("trial/", include("welcomematch.trial.urls")),
     path("audit/", include("welcomematch.accounts.urls")),
     path("surveys/", include("welcomematch.surveys.urls")),
+    path("privacy/", include("welcomematch.privacy.urls")),
     path("", include("welcomematch.web.urls")),
 ]

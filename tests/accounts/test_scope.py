@@ -139,6 +139,7 @@ def test_a_coordinator_without_a_programme_sees_nothing(two: dict[str, Any]) -> 
     )
     html = client.get(reverse("web:dashboard")).content.decode()
     assert "Utrecht" not in html and "Almere" not in html
+    assert 'id="no-access"' in html
 
 
 def test_a_coordinator_bound_to_cities_sees_only_those(two: dict[str, Any]) -> None:
@@ -217,3 +218,25 @@ def test_an_ambassador_sees_their_matches_without_contact_details(two: dict[str,
     assert (
         client.get(reverse("web:household_detail", args=[two["h_utrecht"].pk])).status_code == 404
     )
+
+
+def test_an_ambassador_can_neither_read_nor_probe_postcodes_in_the_lists(
+    two: dict[str, Any],
+) -> None:
+    user = user_create(
+        username="samira", password=PASSWORD, role=Role.AMBASSADOR, programme=two["mine"]
+    )
+    household = two["h_almere"]
+    household.postcode = "1315 AB"
+    household.save()
+    make_match(two["g_almere"], household, ambassador=make_ambassador(user, two["mine"]))
+    client = _client(user)
+    listing = client.get(reverse("web:household_list")).content.decode()
+    assert household.reference in listing and "1315 AB" not in listing
+    probe = client.get(reverse("web:household_list"), {"q": "1315ab"}).content.decode()
+    assert household.reference not in probe
+    coordinator = user_create(
+        username="carla", password=PASSWORD, role=Role.COORDINATOR, programme=two["mine"]
+    )
+    found = _client(coordinator).get(reverse("web:household_list"), {"q": "1315ab"})
+    assert household.reference in found.content.decode()

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "welcomematch.cli.trial",
     "welcomematch.cli.worker",
     "welcomematch.cli.mail",
+    "welcomematch.cli.privacy",
 )
 
 #: Exit status for bad input, as the round-file contract prescribes.

@@ -31,6 +31,8 @@ from welcomematch.intake.models import Household, WelcomeGroup
 from welcomematch.lifecycle.models import OPEN_MATCH_STATUSES, Match, MatchStatus
 from welcomematch.matching.models import Proposal, UnmatchedEntry
 from welcomematch.matching.selectors import group_ready_condition, household_ready_condition
+from welcomematch.privacy.models import Purpose
+from welcomematch.privacy.selectors import consent_given
 from welcomematch.programmes.models import City
 from welcomematch.trial.models import ControlAssignment
 
@@ -140,17 +142,24 @@ def counted_participants(*, user: Any) -> tuple[QuerySet[WelcomeGroup], QuerySet
 # --- lists ---------------------------------------------------------------------------------
 
 
-def _search(qs: QuerySet[Any], *, q: str, name_field: str) -> QuerySet[Any]:
+def _search(qs: QuerySet[Any], *, q: str, name_field: str, postcode: bool = True) -> QuerySet[Any]:
+    """Search by reference and name, and — for users who may see postcodes — by postcode."""
     q = q.strip()
     if not q:
         return qs
-    condition = (
-        Q(reference__icontains=q) | Q(**{f"{name_field}__icontains": q}) | Q(postcode__icontains=q)
-    )
-    compact = q.replace(" ", "")
-    if len(compact) == 6 and compact[:4].isdigit():  # "1315ab" finds "1315 AB"
-        condition |= Q(postcode__iexact=f"{compact[:4]} {compact[4:]}")
+    condition = Q(reference__icontains=q) | Q(**{f"{name_field}__icontains": q})
+    if postcode:
+        condition |= Q(postcode__icontains=q)
+        compact = q.replace(" ", "")
+        if len(compact) == 6 and compact[:4].isdigit():  # "1315ab" finds "1315 AB"
+            condition |= Q(postcode__iexact=f"{compact[:4]} {compact[4:]}")
     return qs.filter(condition)
+
+
+def sees_postcodes(*, user: Any) -> bool:
+    """Postcodes are for managers, and for contact persons (of the groups they call)."""
+    sc = scope.programme_scope(user)
+    return sc.manages or sc.role == Role.CONTACT_PERSON
 
 
 def group_list(
@@ -165,7 +174,7 @@ def group_list(
     """The groups ``user`` may see, searched, filtered and sorted."""
     qs: QuerySet[Any] = groups_with_stage(visible_groups(user=user)).select_related("city")
     qs = qs.annotate(member_count=Count("members", distinct=True), stage_rank=_stage_rank())
-    qs = _search(qs, q=q, name_field="name")
+    qs = _search(qs, q=q, name_field="name", postcode=sees_postcodes(user=user))
     if city is not None:
         qs = qs.filter(city=city)
     if stage:
@@ -192,7 +201,7 @@ def household_list(
     """
     qs: QuerySet[Any] = households_with_stage(visible_households(user=user)).select_related("city")
     qs = qs.annotate(person_count=Count("persons", distinct=True), stage_rank=_stage_rank())
-    qs = _search(qs, q=q, name_field="contact_name")
+    qs = _search(qs, q=q, name_field="contact_name", postcode=has_role(user, MANAGERS))
     if city is not None:
         qs = qs.filter(city=city)
     if stage:
@@ -243,13 +252,18 @@ def group_contact(*, user: Any, group: WelcomeGroup) -> dict[str, str] | None:
 
 
 def household_contact(*, user: Any, household: Household) -> dict[str, str] | None:
-    """The household's contact details and postcode: for managers only."""
-    if scope.programme_scope(user).manages:
+    """The household's contact details and postcode for managers; the phone and e-mail for
+    the household's ambassador only when the household agreed to share them (consent for
+    the purpose "contact"); else None."""
+    sc = scope.programme_scope(user)
+    if sc.manages:
         return {
             "email": household.contact_email,
             "phone": household.contact_phone,
             "postcode": household.postcode,
         }
+    if sc.role == Role.AMBASSADOR and consent_given(subject=household, purpose=Purpose.CONTACT):
+        return {"email": household.contact_email, "phone": household.contact_phone, "postcode": ""}
     return None
 
 

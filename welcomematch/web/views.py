@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from welcomematch.accounts import scope
 from welcomematch.accounts.permissions import (
@@ -28,12 +29,17 @@ from welcomematch.accounts.permissions import (
 from welcomematch.accounts.services import audit_read
 from welcomematch.intake.models import Household, WelcomeGroup
 from welcomematch.intake.questions import choice_label
+from welcomematch.privacy.selectors import privacy_panel
 from welcomematch.programmes.models import CategoryKind
 from welcomematch.programmes.selectors import category_labels
 from welcomematch.web import presenters, selectors
 from welcomematch.web.forms import GroupFilterForm, HouseholdFilterForm
 
 PAGE_SIZE = 25
+NO_ACCESS = gettext_lazy(
+    "Your account has no role or programme yet, so there is nothing to show. Ask an "
+    "administrator to give your account a role and a programme."
+)
 
 #: Every category list a record page may show a label from.
 DETAIL_KINDS = (
@@ -77,6 +83,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "group_table": group_table,
             "household_table": household_table,
             "links": has_role(request.user, STAFF),
+            "no_access": ""
+            if scope.programme_scope(request.user).programme_ids != frozenset()
+            else NO_ACCESS,
         },
     )
 
@@ -108,7 +117,12 @@ def group_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/group_list.html",
-        {"form": form, "page": page, "rows": rows},
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "postcodes": selectors.sees_postcodes(user=request.user),
+        },
     )
 
 
@@ -186,6 +200,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "controls": selectors.group_controls(group=group),
             "exclusions": group.exclusions.select_related("household", "created_by"),
             "audit": selectors.record_audit_trail(obj=group),
+            "privacy": privacy_panel(user=user, subject=group),
         }
     audit_read(actor=user, obj=group, what="web:group_detail", sensitive=manager)  # type: ignore[arg-type]
     return render(request, "web/group_detail.html", context)
@@ -240,6 +255,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "control": selectors.household_control(household=household).first(),
             "exclusions": household.exclusions.select_related("group", "created_by"),
             "audit": selectors.record_audit_trail(obj=household),
+            "privacy": privacy_panel(user=user, subject=household),
         }
     audit_read(actor=user, obj=household, what="web:household_detail", sensitive=manager)  # type: ignore[arg-type]
     return render(request, "web/household_detail.html", context)
