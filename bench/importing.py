@@ -130,10 +130,7 @@ def _django(database_url: str, home: Path) -> None:
 def phase_setup(database_url: str, home: Path, rows: int, export: Path) -> dict[str, Any]:
     _django(database_url, home)
     from django.core.management import call_command
-    from django.db import connection
 
-    if connection.vendor == "postgresql":
-        call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", interactive=False, verbosity=0)
     from welcomematch.intake.models import Postcode
     from welcomematch.intake.services import postcodes_load_bundled_demo
@@ -207,11 +204,9 @@ def _postgres_ready(url: str) -> str | None:
     base, name = url.rsplit("/", 1)
     try:
         with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=3) as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
-            ).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{name}"')
+            # A new database each time: a flush would also empty the seeded category lists.
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
     except Exception as error:
         return f"no PostgreSQL at {base}: {error}"
     return None

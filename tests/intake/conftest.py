@@ -27,3 +27,10 @@ def postcodes(db: Any) -> int:
 @pytest.fixture
 def users(programme: Any) -> dict[str, Any]:
     return {role.value: make_user(role, programme=programme) for role in Role}
+
+
+@pytest.fixture(autouse=True)
+def _local_key_stays_in_the_test(monkeypatch: Any) -> None:
+    """The console command sets WELCOMEMATCH_LOCAL_KEY for itself; keep it out of later tests
+    (such as the settings test that checks production refuses to start without a key)."""
+    monkeypatch.setenv("WELCOMEMATCH_LOCAL_KEY", "true")

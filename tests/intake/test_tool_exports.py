@@ -254,3 +254,30 @@ def test_records_written_in_chunks_keep_their_references_and_a_later_error_undoe
     (error,) = [e for row in report["rows"] for e in row["errors"]]
     assert (error["row"], error["field"]) == (4, "postcode")
     assert not WelcomeGroup.objects.exists()
+
+
+def test_a_blank_yes_no_stays_blank_and_a_missing_column_is_not_yes(db: Any) -> None:
+    import csv
+    import zipfile
+
+    from welcomematch.intake.importing import parse_export, read_tables
+    from welcomematch.intake.questions import HOUSEHOLD_QUESTIONNAIRE
+
+    source = zipfile.ZipFile(FIXTURES / "odk-central/households-nogroups.csv.zip")
+    text = source.read("welcomematch_household_intake.csv").decode()
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    column = rows[0].index("wants_ambassador")
+    assert [r[column] for r in rows[1:]] == ["yes", "no"]
+
+    def export(table: list[list[str]]) -> list[tuple[str, bytes]]:
+        out = io.StringIO()
+        csv.writer(out).writerows(table)
+        persons = source.read("welcomematch_household_intake-persons.csv")
+        return [("form.csv", out.getvalue().encode()), ("form-persons.csv", persons)]
+
+    blank = [rows[0], [*rows[1][:column], "", *rows[1][column + 1 :]], rows[2]]
+    parsed, _described = parse_export(HOUSEHOLD_QUESTIONNAIRE, read_tables(export(blank)))
+    assert [r.answers["wants_ambassador"] for r in parsed] == [None, False]
+    missing = [[*r[:column], *r[column + 1 :]] for r in rows]
+    parsed, _described = parse_export(HOUSEHOLD_QUESTIONNAIRE, read_tables(export(missing)))
+    assert [r.answers["wants_ambassador"] for r in parsed] == [None, None]
