@@ -8,15 +8,8 @@ from datetime import date
 import pytest
 
 from welcomematch.core.errors import InvalidInput
-from welcomematch.core.evaluation import (
-    ERR_NOT_CODES,
-    ERR_TOO_MANY,
-    ERR_UNKNOWN_OPTION,
-    FORMAT,
-    ItemSpec,
-    ResponseRecord,
-    compute_report,
-)
+from welcomematch.core.evaluation import FORMAT, ItemSpec, ResponseRecord, compute_report
+from welcomematch.core.survey_answers import NOT_A_NUMBER, NOT_ONE_OPTION, TOO_MANY, UNKNOWN_OPTION
 
 G, N = "group_member", "newcomer"
 
@@ -265,7 +258,7 @@ def test_period_is_reported_only_when_filtered():
             ItemSpec("trust_match", G, "likert5"),
             "agree",
             "response 2: trust_match: "
-            + ERR_UNKNOWN_OPTION.format(
+            + UNKNOWN_OPTION.format(
                 value="agree",
                 scale="likert5",
                 options="strongly_agree, somewhat_agree, neutral, somewhat_disagree, "
@@ -275,18 +268,20 @@ def test_period_is_reported_only_when_filtered():
         (
             ItemSpec("group_role", G, "group_role"),
             ("friend", "coach", "buddy", "teacher"),
-            "response 2: group_role: " + ERR_TOO_MANY.format(limit=3, scale="group_role", count=4),
-        ),
-        (
-            ItemSpec("work_status", G, "work_status"),
-            "volunteer",
-            "response 2: work_status: "
-            + ERR_NOT_CODES.format(scale="work_status", value="volunteer"),
+            "response 2: group_role: " + TOO_MANY.format(max=3, count=4),
         ),
         (ItemSpec("work_status", G, "work_status"), ("job",), "'job' is not an option"),
-        (ItemSpec("trust_match", G, "likert5"), ("neutral",), "takes one option code"),
-        (ItemSpec("hours", G, "number"), "three", "a number is expected"),
-        (ItemSpec("hours", G, "number"), True, "a number is expected"),
+        (
+            ItemSpec("trust_match", G, "likert5"),
+            ("neutral",),
+            "response 2: trust_match: " + NOT_ONE_OPTION.format(scale="likert5"),
+        ),
+        (
+            ItemSpec("hours", G, "number"),
+            "three",
+            "response 2: hours: " + NOT_A_NUMBER.format(value="three"),
+        ),
+        (ItemSpec("hours", G, "number"), True, NOT_A_NUMBER.format(value=True)),
     ],
 )
 def test_answer_that_does_not_fit_its_scale_names_response_and_item(spec, value, message):

@@ -9,7 +9,8 @@ period, and one survey moment, for each item and side:
     :class:`ResponseRecord` each; in-progress responses are not passed in);
 ``answered``
     those of them who gave the item a value; a value is blank when it is absent, ``None``, an
-    empty or whitespace-only string, or an empty selection;
+    empty or whitespace-only string, or an empty selection (the rule of
+    :func:`welcomematch.core.survey_answers.clean_answer`, which also checks every answer);
 ``missing``
     ``responses - answered``;
 ``counts``
@@ -44,7 +45,6 @@ carries ``period`` (``{"from": ..., "to": ...}``, ISO dates); an unfiltered one 
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -52,23 +52,24 @@ from datetime import date
 from typing import Any
 
 from welcomematch.core.errors import InvalidInput
-from welcomematch.core.scales import CEFR_LEVELS, MOMENTS, SCALES, SIDES, Scale
+from welcomematch.core.scales import CEFR_LEVELS, MOMENTS, SCALES, SIDES
+from welcomematch.core.survey_answers import (
+    NUMBER,
+    TEXT,
+    AnswerProblem,
+    clean_answer,
+    is_known_scale,
+)
 
 __all__ = [
     "FORMAT",
-    "FREE_SCALES",
     "AnswerValue",
     "ItemSpec",
     "ResponseRecord",
     "compute_report",
-    "is_blank",
 ]
 
 FORMAT = "welcomematch.report/1"
-#: Item scales that are not closed answer scales.
-NUMBER, TEXT = "number", "text"
-FREE_SCALES: tuple[str, ...] = (NUMBER, TEXT)
-
 AnswerValue = str | tuple[str, ...] | float | None
 
 AGREE = ("strongly_agree", "somewhat_agree")
@@ -79,12 +80,6 @@ ERR_UNKNOWN_SIDE = "unknown side {side!r}; expected one of {sides}"
 ERR_UNKNOWN_MOMENT = "unknown moment {moment!r}; expected one of {moments}"
 ERR_UNKNOWN_SCALE = "unknown scale {scale!r}"
 ERR_DUPLICATE_ITEM = "item {code!r} is listed twice for side {side!r}"
-ERR_UNKNOWN_OPTION = "{value!r} is not an option of scale {scale!r} (options: {options})"
-ERR_NOT_ONE_CODE = "scale {scale!r} takes one option code, got {value!r}"
-ERR_NOT_CODES = "scale {scale!r} takes a tuple of option codes, got {value!r}"
-ERR_TOO_MANY = "at most {limit} options may be chosen on scale {scale!r}, got {count}"
-ERR_NOT_NUMBER = "a number is expected, got {value!r}"
-ERR_NOT_TEXT = "a text is expected, got {value!r}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,17 +102,6 @@ class ResponseRecord:
 
     side: str
     answers: Mapping[str, AnswerValue]
-
-
-def is_blank(value: object) -> bool:
-    """True when ``value`` gives no answer: ``None``, an empty string or an empty selection."""
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    if isinstance(value, tuple | list | frozenset | set):
-        return len(value) == 0
-    return isinstance(value, float) and math.isnan(value)
 
 
 def compute_report(
@@ -158,7 +142,7 @@ def compute_report(
     seen: set[tuple[str, str]] = set()
     for spec in items:
         _check_side(spec.side, record=f"item {spec.code}")
-        if spec.scale not in SCALES and spec.scale not in FREE_SCALES:
+        if not is_known_scale(spec.scale):
             raise InvalidInput(
                 ERR_UNKNOWN_SCALE.format(scale=spec.scale), record=f"item {spec.code}"
             )
@@ -216,10 +200,9 @@ def _item_entry(
 ) -> dict[str, Any]:
     values: list[AnswerValue] = []
     for number, response in responses:
-        value = response.answers.get(spec.code)
-        if is_blank(value):
-            continue
-        values.append(_checked(spec, value, record=f"{label} {number}"))
+        value = _checked(spec, response.answers.get(spec.code), record=f"{label} {number}")
+        if value is not None:
+            values.append(value)
     answered = len(values)
     entry: dict[str, Any] = {
         "item": spec.code,
@@ -261,45 +244,11 @@ def _share(count: int, answered: int) -> float | None:
 
 
 def _checked(spec: ItemSpec, value: object, *, record: str) -> AnswerValue:
-    field = spec.code
-    if spec.scale == NUMBER:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidInput(ERR_NOT_NUMBER.format(value=value), record=record, field=field)
-        if not math.isfinite(value):
-            raise InvalidInput(ERR_NOT_NUMBER.format(value=value), record=record, field=field)
-        return float(value)
-    if spec.scale == TEXT:
-        if not isinstance(value, str):
-            raise InvalidInput(ERR_NOT_TEXT.format(value=value), record=record, field=field)
-        return value
-    scale = SCALES[spec.scale]
-    if scale.multiple:
-        if not isinstance(value, tuple | list):
-            raise InvalidInput(
-                ERR_NOT_CODES.format(scale=scale.code, value=value), record=record, field=field
-            )
-        codes = tuple(dict.fromkeys(value))
-        for code in codes:
-            _check_code(scale, code, record=record, field=field)
-        if scale.max_choices is not None and len(codes) > scale.max_choices:
-            raise InvalidInput(
-                ERR_TOO_MANY.format(limit=scale.max_choices, scale=scale.code, count=len(codes)),
-                record=record,
-                field=field,
-            )
-        return tuple(str(code) for code in codes)
-    if not isinstance(value, str):
-        raise InvalidInput(
-            ERR_NOT_ONE_CODE.format(scale=scale.code, value=value), record=record, field=field
-        )
-    _check_code(scale, value, record=record, field=field)
-    return value
-
-
-def _check_code(scale: Scale, code: object, *, record: str, field: str) -> None:
-    if not isinstance(code, str) or code not in scale.codes:
-        raise InvalidInput(
-            ERR_UNKNOWN_OPTION.format(value=code, scale=scale.code, options=", ".join(scale.codes)),
-            record=record,
-            field=field,
-        )
+    """The answer in its stored form, checked by the one rule every page and importer uses."""
+    try:
+        cleaned = clean_answer(spec.scale, value)
+    except AnswerProblem as problem:
+        raise InvalidInput(str(problem), record=record, field=spec.code) from None
+    if isinstance(cleaned, list):
+        return tuple(cleaned)
+    return cleaned
