@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "welcomematch.trial",
     "welcomematch.lifecycle",
     "welcomematch.surveys",
+    "welcomematch.reports",
     "welcomematch.web",
 ]
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("rounds/", include("welcomematch.matching.urls")),
     path("matches/", include("welcomematch.lifecycle.urls")),
     path("trial/", include("welcomematch.trial.urls")),
+    path("reports/", include("welcomematch.reports.urls")),
     path("", include("welcomematch.web.urls")),
 ]

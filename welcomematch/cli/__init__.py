@@ -20,6 +20,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "welcomematch.cli.matching",
     "welcomematch.cli.app",
     "welcomematch.cli.intake",
+    "welcomematch.cli.surveys",
+    "welcomematch.cli.reports",
 )
 
 #: Exit status for bad input, as the round-file contract prescribes.
