@@ -14,5 +14,6 @@ urlpatterns = [
     path("matches/", include("welcomematch.lifecycle.urls")),
     path("trial/", include("welcomematch.trial.urls")),
     path("reports/", include("welcomematch.reports.urls")),
+    path("surveys/import/", include("welcomematch.surveys.import_urls")),
     path("", include("welcomematch.web.urls")),
 ]

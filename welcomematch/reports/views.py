@@ -6,10 +6,12 @@ from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from welcomematch.accounts.models import User
 from welcomematch.accounts.permissions import RESEARCH, role_required
+from welcomematch.intake.selectors import programme_for_user
 from welcomematch.programmes.models import Programme
 from welcomematch.reports import rendering
 from welcomematch.reports.forms import ReportFilterForm
@@ -17,17 +19,10 @@ from welcomematch.reports.selectors import ReportFilter
 
 
 def _programme(request: HttpRequest) -> Programme:
-    user = request.user
-    assert isinstance(user, User)
-    if user.programme is not None:
-        return user.programme
-    if user.is_superuser:
-        slug = request.GET.get("programme")
-        programmes = Programme.objects.order_by("pk")
-        programme = programmes.filter(slug=slug).first() if slug else programmes.first()
-        if programme is not None:
-            return programme
-    raise Http404("no programme")
+    programme = programme_for_user(request.user)
+    if programme is None:
+        raise Http404(_("No programme has been set up yet."))
+    return programme
 
 
 def _form(request: HttpRequest, programme: Programme) -> ReportFilterForm:
@@ -56,9 +51,16 @@ def report_page(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         bundle = rendering.build_report(_filter(programme, form))
         context.update(rendering.context(bundle))
-        query = {k: v for k, v in request.GET.items() if k != "format" and v}
-        query.setdefault("moment", form.cleaned_data["moment"])
-        context["download_base"] = "download/?" + urlencode(query)
+        data = form.cleaned_data
+        query = {
+            "moment": data["moment"],
+            "city": data["city"].pk if data.get("city") else "",
+            "date_from": data["date_from"].isoformat() if data.get("date_from") else "",
+            "date_to": data["date_to"].isoformat() if data.get("date_to") else "",
+        }
+        context["download_base"] = (
+            reverse("reports:download") + "?" + urlencode({k: v for k, v in query.items() if v})
+        )
     return render(request, "reports/page.html", context, status=200 if form.is_valid() else 400)
 
 
