@@ -364,3 +364,60 @@ def test_control_households_skip_match_items_in_the_xlsform(db):
     assert "relevant=\" /welcomematch_final_newcomer/trial_arm  != 'control'\"" in xform or (
         "trial_arm" in xform and "!= 'control'" in xform
     )
+
+
+# --- the same from the web ----------------------------------------------------------------
+
+
+def _web_client(programme: Any, role: str) -> Any:
+    from django.test import Client
+
+    from tests.factories import PASSWORD, make_user
+    from welcomematch.accounts.models import Role
+
+    make_user(Role(role), username=f"web-{role}", programme=programme)
+    client = Client()
+    assert client.login(username=f"web-{role}", password=PASSWORD)
+    return client
+
+
+def _upload(content: bytes, name: str = "export.csv") -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("administrator", 200), ("coordinator", 200), ("researcher", 403), ("ambassador", 403)],
+)
+def test_who_may_import_from_the_web(programme, role, status):
+    assert _web_client(programme, role).get("/surveys/import/").status_code == status
+
+
+def test_web_check_writes_nothing_then_import_writes_all(programme):
+    client = _web_client(programme, "coordinator")
+    content = csv_bytes([["_uuid", "trust_match"], ["a", "neutral"], ["b", "strongly_agree"]])
+    form = {"moment": "midterm", "side": G}
+    response = client.post("/surveys/import/", {**form, "exports": _upload(content), "check": ""})
+    assert response.status_code == 200
+    assert "2 nieuw, 0 bijgewerkt, 0 fouten" in response.content.decode()
+    assert not Response.objects.exists()
+    response = client.post("/surveys/import/", {**form, "exports": _upload(content), "commit": ""})
+    assert response.status_code == 200
+    assert Response.objects.count() == 2
+    assert Response.objects.get(external_id="a").entered_by.username == "web-coordinator"
+
+
+def test_web_import_with_an_unknown_option_names_row_and_column_and_writes_nothing(programme):
+    client = _web_client(programme, "coordinator")
+    content = csv_bytes([["_uuid", "midterm/trust_match"], ["a", "neutral"], ["b", "sort_of"]])
+    response = client.post(
+        "/surveys/import/",
+        {"moment": "midterm", "side": G, "exports": _upload(content), "commit": ""},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "kolom “midterm/trust_match”" in html and "sort_of" in html
+    assert "<td>3</td>" in html
+    assert not Response.objects.exists()
