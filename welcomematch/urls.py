@@ -15,5 +15,6 @@ urlpatterns = [
     path("trial/", include("welcomematch.trial.urls")),
     path("reports/", include("welcomematch.reports.urls")),
     path("surveys/import/", include("welcomematch.surveys.import_urls")),
+    path("surveys/", include("welcomematch.surveys.urls")),
     path("", include("welcomematch.web.urls")),
 ]

@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "welcomematch.cli.intake",
     "welcomematch.cli.surveys",
     "welcomematch.cli.reports",
+    "welcomematch.cli.mail",
 )
 
 #: Exit status for bad input, as the round-file contract prescribes.

@@ -21,6 +21,7 @@ NAV_ITEMS = (
     ("lifecycle:match_list", _("Matches"), STAFF),
     ("trial:overview", _("Control arm"), RESEARCH),
     ("reports:report", _("Report"), RESEARCH),
+    ("surveys:index", _("Surveys"), MANAGERS),
 )
 
 
