@@ -96,6 +96,19 @@ def fresh_drawings() -> None:
     charts._CACHE.clear()
 
 
+def test_output_does_not_depend_on_elementtrees_registered_prefixes() -> None:
+    first = _likert()
+    charts._CACHE.clear()
+    saved = dict(ET._namespace_map)  # type: ignore[attr-defined]
+    ET.register_namespace("svgx", "http://www.w3.org/2000/svg")
+    try:
+        assert _likert() == first
+    finally:
+        ET._namespace_map.clear()  # type: ignore[attr-defined]
+        ET._namespace_map.update(saved)  # type: ignore[attr-defined]
+    assert first.startswith("<svg ")
+
+
 @pytest.mark.parametrize("draw", ALL)
 def test_chart_is_deterministic_to_the_byte(draw: object) -> None:
     first = draw()  # type: ignore[operator]

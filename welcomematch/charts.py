@@ -56,7 +56,6 @@ __all__ = [
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
-ET.register_namespace("", SVG_NS)
 
 #: Diverging colours for five ordered answers, most positive first (ColorBrewer RdBu,
 #: colour-blind safe, with a grey middle): strongly agree ... strongly disagree.
@@ -246,13 +245,19 @@ def _finish(raw: str, *, title: str, description: str, chart_id: str | None) -> 
         root.set(name, css)
     for defs in [e for e in root if e.tag == f"{{{SVG_NS}}}defs" and len(e) == 0]:
         root.remove(defs)
+    # Plain tags and an explicit xmlns: ElementTree's namespace prefixes are process-wide, and
+    # another library registering one for SVG must not change these bytes.
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag.startswith("{"):
+            element.tag = element.tag.split("}", 1)[1]
+    root.set("xmlns", SVG_NS)
     title_id, desc_id = f"{prefix}-title", f"{prefix}-desc"
     root.set("role", "img")
     root.set("aria-labelledby", f"{title_id} {desc_id}")
     root.set("class", "wm-chart")
-    title_element = ET.Element(f"{{{SVG_NS}}}title", {"id": title_id})
+    title_element = ET.Element("title", {"id": title_id})
     title_element.text = title
-    desc_element = ET.Element(f"{{{SVG_NS}}}desc", {"id": desc_id})
+    desc_element = ET.Element("desc", {"id": desc_id})
     desc_element.text = description
     root.insert(0, desc_element)
     root.insert(0, title_element)

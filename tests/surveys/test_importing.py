@@ -19,10 +19,10 @@ from welcomematch.surveys.importing import (
     ERR_ANSWERED_ELSEWHERE,
     ERR_UNKNOWN_RESPONDENT,
     ERR_WRONG_WAVE,
-    current_instrument,
     run_import,
 )
 from welcomematch.surveys.models import Answer, Respondent, Response, Source, SurveyWave
+from welcomematch.surveys.selectors import current_instrument, token_hash
 from welcomematch.surveys.xlsform import xlsform_bytes
 
 pytestmark = pytest.mark.django_db
@@ -73,8 +73,6 @@ def _respondent(
 ) -> Respondent:
     # Waves and links are the surveys helper's services; the rows are made directly here
     # because only their shape matters to the importer.
-    import hashlib
-
     now = timezone.now()
     wave = SurveyWave.objects.create(
         programme=programme,
@@ -89,7 +87,7 @@ def _respondent(
         city=city,
         trial_arm="treatment",
         language="en",
-        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        token_hash=token_hash(token),
         expires_at=now + timedelta(days=30),
     )
 

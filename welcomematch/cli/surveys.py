@@ -74,7 +74,7 @@ def survey_import(args: argparse.Namespace) -> int:
 
 def survey_form(args: argparse.Namespace) -> int:
     django_setup()
-    from welcomematch.surveys.importing import current_instrument
+    from welcomematch.surveys.selectors import current_instrument
     from welcomematch.surveys.xlsform import xlsform_write
 
     instrument = current_instrument(moment=args.moment, side=args.side)

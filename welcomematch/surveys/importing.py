@@ -18,7 +18,6 @@ value has an offset). Re-importing the same respondents (by ``respondent`` or by
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +35,7 @@ from welcomematch.core.survey_answers import NUMBER, AnswerProblem, clean_answer
 from welcomematch.intake.importing import RowError, read_tables
 from welcomematch.programmes.models import City, Programme
 from welcomematch.surveys.models import Answer, Instrument, Item, Respondent, Response, Source
+from welcomematch.surveys.selectors import current_instrument, token_hash
 
 ERR_NO_INSTRUMENT = "There is no current {moment} questionnaire for {side}."
 ERR_UNKNOWN_MOMENT = "Unknown moment {moment!r}; expected one of {moments}."
@@ -71,10 +71,6 @@ class SurveyRow:
     answers: dict[str, Any] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)
-
-
-def current_instrument(*, moment: str, side: str) -> Instrument | None:
-    return Instrument.objects.filter(moment=moment, side=side, is_current=True).first()
 
 
 def field_specs(items: Sequence[Item]) -> list[tabular.FieldSpec]:
@@ -182,8 +178,7 @@ def _respondent(programme: Programme, value: str) -> Respondent | None:
         found = qs.filter(pk=int(value)).first()
         if found is not None:
             return found
-    digest = hashlib.sha256(value.encode("utf-8")).hexdigest()
-    return qs.filter(token_hash=digest).first()
+    return qs.filter(token_hash=token_hash(value)).first()
 
 
 def _submitted_at(text: str) -> datetime:
