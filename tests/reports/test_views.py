@@ -67,9 +67,10 @@ def test_downloads_carry_the_filter_and_a_file_name(world):
     assert json.loads(data.content)["responses"] == {G: 3, N: 2}
     html = client.get(DOWNLOAD, {**query, "format": "html"})
     assert html["Content-Type"].startswith("text/html") and b"<svg" in html.content
-    xlsx = client.get(DOWNLOAD, {**query, "format": "xlsx"})
-    workbook = load_workbook(io.BytesIO(xlsx.content))
-    assert "Statements" in workbook.sheetnames
+    xlsx = client.get(DOWNLOAD, {**query, "format": "xlsx"}, HTTP_ACCEPT_LANGUAGE="nl")
+    assert load_workbook(io.BytesIO(xlsx.content)).sheetnames[1] == "Stellingen"
+    xlsx = client.get(DOWNLOAD, {**query, "format": "xlsx"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert load_workbook(io.BytesIO(xlsx.content)).sheetnames[1] == "Statements"
 
 
 @pytest.mark.parametrize(
