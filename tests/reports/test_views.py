@@ -104,3 +104,16 @@ def test_the_page_speaks_dutch_by_default(world):
         client.cookies["django_language"] = "nl"
         html = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     assert "Evaluatierapport" in html
+
+
+def test_a_stored_answer_that_does_not_fit_is_a_clear_message_not_a_500(world):
+    from welcomematch.surveys.models import Answer, Response
+
+    response = Response.objects.filter(moment="midterm", side=G).first()
+    Answer.objects.create(response=response, item_code="became_friends", value="bogus")
+    client = _client(world, "coordinator")
+    page = client.get(PAGE, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 409
+    html = page.content.decode()
+    assert "do not fit their question" in html and "became_friends" in html and "bogus" in html
+    assert client.get(DOWNLOAD, {"format": "json"}).status_code == 409
