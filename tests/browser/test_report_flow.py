@@ -13,7 +13,9 @@ from tests.factories import PASSWORD, make_city, make_programme
 from tests.intake.exports import csv_bytes
 from welcomematch.accounts.models import Role
 from welcomematch.accounts.services import user_create
+from welcomematch.surveys.catalogue import install_shipped_instruments
 from welcomematch.surveys.importing import run_import
+from welcomematch.surveys.models import Instrument, Item
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,6 +33,8 @@ def _import(programme, side, rows):
 
 
 def test_coordinator_opens_the_city_report_and_downloads_html_and_xlsx(page, tmp_path):
+    # Transactional tests empty the database between tests, data migrations included.
+    install_shipped_instruments(Instrument, Item)
     programme = make_programme()
     almere = make_city(programme, "Almere")
     make_city(programme, "Utrecht")
