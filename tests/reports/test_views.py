@@ -117,3 +117,14 @@ def test_a_stored_answer_that_does_not_fit_is_a_clear_message_not_a_500(world):
     html = page.content.decode()
     assert "do not fit their question" in html and "became_friends" in html and "bogus" in html
     assert client.get(DOWNLOAD, {"format": "json"}).status_code == 409
+
+
+def test_download_file_name_is_safe_for_any_city_name(world):
+    world["almere"].name = 'Den "Bosch"\r\nX: y'
+    world["almere"].save()
+    response = _client(world, "coordinator").get(
+        DOWNLOAD, {"format": "json", "city": world["almere"].pk}
+    )
+    assert response["Content-Disposition"] == (
+        'attachment; filename="report-samen-hier-midterm-den-bosch-x-y.json"'
+    )

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -488,7 +489,7 @@ def filename(bundle: ReportBundle, fmt: str) -> str:
     flt = bundle.filter
     parts = [flt.programme.slug, flt.moment]
     if flt.city is not None:
-        parts.append(flt.city.name.lower().replace(" ", "-"))
+        parts.append(slugify(flt.city.name) or str(flt.city.pk))
     if flt.date_from:
         parts.append(flt.date_from.isoformat())
     if flt.date_to:
