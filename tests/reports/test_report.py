@@ -278,3 +278,20 @@ def test_report_command_bad_date_exits_2(world, tmp_path, capsys):
         )
     assert raised.value.code == 2
     assert "not a date" in capsys.readouterr().err
+
+
+def test_a_first_meeting_recorded_before_the_intake_is_left_out_of_waiting_times(world):
+    from datetime import timedelta
+
+    from welcomematch.lifecycle.models import Match
+
+    match = Match.objects.filter(status="active").get()
+    household = match.household
+    household.intake_completed_at = match.first_meeting_at + timedelta(days=5)  # redone later
+    household.save()
+    figures = programme_figures(
+        ReportFilter(programme=world["programme"], moment="midterm", city=world["almere"])
+    )
+    assert figures.waiting_household.count == 2
+    assert figures.waiting_household.minimum == pytest.approx(40, abs=0.01)
+    assert figures.waiting_group.count == 3

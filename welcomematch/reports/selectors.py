@@ -19,14 +19,15 @@ Definitions (also shown on the report):
 - *breakdowns*: matches ended early, per end reason;
 - *rematches*: made matches of a household or group that had an earlier match end early;
 - *waiting time*: days from the completed intake of the household (and of the group) to the
-  first meeting, over the made matches with a first meeting.
+  first meeting, over the made matches with a first meeting (a meeting recorded before the
+  intake was completed — an intake redone later — is left out).
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -220,6 +221,16 @@ def _days(values: Sequence[float]) -> DaysSummary:
     )
 
 
+def _waits(pairs: Iterable[tuple[datetime | None, datetime | None]]) -> list[float]:
+    """Days from intake to first meeting; pairs missing a date, or whose meeting is recorded
+    before the intake was completed (an intake redone later), are left out."""
+    return [
+        (meeting - intake).total_seconds() / 86400
+        for intake, meeting in pairs
+        if intake is not None and meeting is not None and meeting >= intake
+    ]
+
+
 def programme_matches(flt: ReportFilter) -> QuerySet[Match]:
     """Matches of the programme proposed within the period, in the city of either side."""
     qs = Match.objects.filter(group__programme=flt.programme).filter(_in_period("proposed_at", flt))
@@ -260,16 +271,8 @@ def programme_figures(flt: ReportFilter) -> ProgrammeFigures:
             for g, h, when in ended_rows
         )
     )
-    household_waits = [
-        (m.first_meeting_at - m.household.intake_completed_at).total_seconds() / 86400
-        for m in made
-        if m.first_meeting_at and m.household.intake_completed_at
-    ]
-    group_waits = [
-        (m.first_meeting_at - m.group.intake_completed_at).total_seconds() / 86400
-        for m in made
-        if m.first_meeting_at and m.group.intake_completed_at
-    ]
+    household_waits = _waits((m.household.intake_completed_at, m.first_meeting_at) for m in made)
+    group_waits = _waits((m.group.intake_completed_at, m.first_meeting_at) for m in made)
     invited_qs = Respondent.objects.filter(
         wave__programme=flt.programme, wave__moment=flt.moment
     ).filter(_in_period("created_at", flt))
