@@ -22,6 +22,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "welcomematch.cli.intake",
     "welcomematch.cli.trial",
     "welcomematch.cli.worker",
+    "welcomematch.cli.surveys",
+    "welcomematch.cli.reports",
     "welcomematch.cli.mail",
     "welcomematch.cli.privacy",
 )

@@ -27,8 +27,9 @@ NAV_ITEMS = (
     ("matching:round_list", _("Matching rounds"), MANAGERS),
     ("lifecycle:match_list", _("Matches"), STAFF),
     ("trial:overview", _("Control arm"), RESEARCH),
-    ("accounts:audit_list", _("Audit trail"), frozenset({Role.ADMINISTRATOR})),
     ("surveys:index", _("Surveys"), MANAGERS),
+    ("reports:report", _("Report"), RESEARCH),
+    ("accounts:audit_list", _("Audit trail"), frozenset({Role.ADMINISTRATOR})),
 )
 
 
