@@ -24,7 +24,7 @@ from welcomematch.i18n import message
 from welcomematch.intake.models import Exclusion, Household, WelcomeGroup
 from welcomematch.lifecycle.models import CheckIn, CulturalAmbassador, JointGoal, Match, MatchStatus
 from welcomematch.programmes.models import Category, CategoryKind
-from welcomematch.trial.models import ControlAssignment
+from welcomematch.trial import selectors as trial_selectors
 
 MATCH_TRANSITIONS: dict[str, frozenset[str]] = {
     MatchStatus.PROPOSED: frozenset(
@@ -108,7 +108,7 @@ def match_create(
     ):
         if busy:
             raise ValidationError(message(ERR_BUSY, reference=reference))
-    if ControlAssignment.objects.filter(household=household).exists():
+    if trial_selectors.household_held_in_control(household):
         raise ValidationError(message(ERR_CONTROL, reference=household.reference))
     for row in (group, household):
         if row.latitude is None or row.longitude is None:

@@ -15,7 +15,7 @@ from welcomematch.intake.models import Exclusion, Household, WelcomeGroup
 from welcomematch.lifecycle.models import Match, MatchStatus
 from welcomematch.matching.models import MatchingRound, RoundStatus
 from welcomematch.programmes.models import City, Programme
-from welcomematch.trial.models import ControlAssignment
+from welcomematch.trial import selectors as trial_selectors
 
 ERR_NOT_RUN = _("This round has not run yet.")
 ERR_ENGINE_INPUT = _("The round cannot run: %(detail)s")
@@ -40,17 +40,16 @@ def groups_ready(*, programme: Programme, city: City | None = None) -> QuerySet[
 
 def households_ready(*, programme: Programme, city: City | None = None) -> QuerySet[Household]:
     """Households ready to match: completed intake, located, not withdrawn, no open match, and
-    never drawn as a control (a control household stays in the control arm for the evaluation).
+    not held in the control arm (a control household stays there for the study period).
     """
     open_match = Match.objects.filter(household=OuterRef("pk"), status__in=OPEN_MATCH_STATUSES)
-    control = ControlAssignment.objects.filter(household=OuterRef("pk"))
     qs = Household.objects.filter(
         programme=programme,
         intake_completed_at__isnull=False,
         withdrawn_at__isnull=True,
         latitude__isnull=False,
         longitude__isnull=False,
-    ).exclude(Exists(open_match) | Exists(control))
+    ).exclude(Exists(open_match) | trial_selectors.held_in_control())
     if city is not None:
         qs = qs.filter(city=city)
     return qs.order_by("reference")

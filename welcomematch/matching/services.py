@@ -33,6 +33,7 @@ from welcomematch.matching.models import (
     UnmatchedEntry,
 )
 from welcomematch.programmes.models import City, Programme
+from welcomematch.trial import selectors as trial_selectors
 from welcomematch.trial.models import ControlAssignment
 
 ROUND_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -50,6 +51,10 @@ ERR_NO_HOUSEHOLDS = _("No household is ready to match (completed intake and a lo
 ERR_NOT_AVAILABLE = _(
     "%(reference)s is no longer available (matched or drawn as control since the round ran); "
     "run the round again before confirming."
+)
+ERR_NOT_CONTROL_CANDIDATE = _(
+    "%(reference)s has been in the trial before and keeps its arm, so it cannot become a "
+    "control; run the round again before confirming."
 )
 ERR_STABLE_CONTROL = _("The stable mechanism cannot be combined with the randomised control arm.")
 
@@ -138,6 +143,8 @@ def build_core_round(*, round: MatchingRound) -> Round:
         group_rows = group_rows.filter(pk__in=round.selected_groups.all())
     if round.selected_households.exists():
         household_rows = household_rows.filter(pk__in=round.selected_households.all())
+    if round.control_arm:  # earlier trial participants keep their arm: never a control
+        household_rows = trial_selectors.control_candidates(household_rows)
     groups = list(group_rows)
     households = list(household_rows)
     if not groups:
@@ -301,6 +308,16 @@ def round_confirm(*, round: MatchingRound, actor: User | None) -> MatchingRound:
         if proposal.household_id not in ready_households:
             raise ValidationError(
                 message(ERR_NOT_AVAILABLE, reference=proposal.household.reference)
+            )
+    candidates = set(
+        trial_selectors.control_candidates(
+            HouseholdRow.objects.filter(pk__in=[p.household_id for p in proposals])
+        ).values_list("pk", flat=True)
+    )
+    for proposal in proposals:
+        if proposal.role == ProposalRole.CONTROL and proposal.household_id not in candidates:
+            raise ValidationError(
+                message(ERR_NOT_CONTROL_CANDIDATE, reference=proposal.household.reference)
             )
     treatment = {p.group_id: p for p in proposals if p.role == ProposalRole.MATCH}
     for proposal in proposals:

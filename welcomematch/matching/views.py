@@ -30,6 +30,7 @@ from welcomematch.matching import selectors, services
 from welcomematch.matching.forms import CancelForm, RoundCreateForm, WhyNotForm
 from welcomematch.matching.models import MatchingRound, ProposalRole, RoundStatus, UnmatchedEntry
 from welcomematch.programmes.models import Programme
+from welcomematch.trial import selectors as trial_selectors
 
 #: Plain-language explanations of the unmatched reason codes (docs/round-format.md).
 GROUP_REASONS = {
@@ -412,6 +413,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             groups = groups.filter(pk__in=round.selected_groups.all())
         if round.selected_households.exists():
             households = households.filter(pk__in=round.selected_households.all())
+        if round.control_arm:
+            households = trial_selectors.control_candidates(households)
         context["ready_groups"] = groups.select_related("city")
         context["ready_households"] = households.select_related("city")
     if round.round_file is not None and round.result_file is not None:

@@ -5,13 +5,48 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
 
 from welcomematch.intake.models import Household
 from welcomematch.lifecycle.models import Match
 from welcomematch.matching.models import MatchingRound, RoundStatus
 from welcomematch.programmes.models import Programme
-from welcomematch.trial.models import ControlAssignment
+from welcomematch.trial.models import ControlAssignment, EntryKind, RegisterEntry
+
+# --- the arm rules: once in an arm, always in that arm for the study period ---------------
+
+
+def _open_deviations() -> QuerySet[RegisterEntry]:
+    """Protocol deviations (not withdrawn by a correction) of the outer control assignment."""
+    return RegisterEntry.objects.filter(
+        household=OuterRef("household"), kind=EntryKind.DEVIATION, corrected_by__isnull=True
+    )
+
+
+def held_in_control() -> Exists:
+    """For a household queryset (``OuterRef("pk")``): it is a control household and must not
+    be matched — no protocol deviation released it and its programme's study period has not
+    ended (without a study, a control household stays a control)."""
+    return Exists(
+        ControlAssignment.objects.filter(household=OuterRef("pk"))
+        .exclude(round__programme__study__ends_on__lt=timezone.localdate())
+        .exclude(Exists(_open_deviations()))
+    )
+
+
+def household_held_in_control(household: Household) -> bool:
+    return Household.objects.filter(pk=household.pk).filter(held_in_control()).exists()
+
+
+def control_candidates(households: QuerySet[Household]) -> QuerySet[Household]:
+    """The households of ``households`` the fair coin may make a control: those never in an
+    arm before. A household that was ever matched (treatment, or matched outside a round) or
+    ever drawn as a control keeps that arm, so a round with the control arm leaves it out."""
+    return households.exclude(
+        Exists(Match.objects.filter(household=OuterRef("pk")))
+        | Exists(ControlAssignment.objects.filter(household=OuterRef("pk")))
+    )
 
 
 def trial_rounds(
