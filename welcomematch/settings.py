@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "welcomematch.matching",
     "welcomematch.trial",
     "welcomematch.lifecycle",
+    "welcomematch.surveys",
     "welcomematch.web",
 ]
 

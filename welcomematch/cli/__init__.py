@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "welcomematch.cli.matching",
     "welcomematch.cli.app",
     "welcomematch.cli.intake",
+    "welcomematch.cli.trial",
 )
 
 #: Exit status for bad input, as the round-file contract prescribes.
