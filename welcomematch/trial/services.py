@@ -21,6 +21,7 @@ from welcomematch.i18n import message
 from welcomematch.intake.models import Household
 from welcomematch.matching.models import MatchingRound, RoundStatus
 from welcomematch.programmes.models import Programme
+from welcomematch.trial import dataset, exports
 from welcomematch.trial.models import (
     Arm,
     ControlAssignment,
@@ -256,3 +257,31 @@ def lottery_audit_record(
         data={"round": round.pk, "draws": result.draws, "first_seed": result.first_seed},
     )
     return record
+
+
+def register_export(*, study: Study, actor: User | None) -> bytes:
+    """The register for pre-registration (a zip of CSV files with a codebook); audited."""
+    files = exports.register_files(study)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="trial.register_exported",
+            obj=study,
+            data={"files": sorted(files)},
+        )
+    return exports.zipped(files)
+
+
+def research_export(*, study: Study, actor: User | None) -> bytes:
+    """The research export (trial data file, balance, register, codebook); pseudonymous,
+    and recorded in the audit trail as a sensitive read."""
+    data = dataset.trial_data(study=study)
+    files = exports.research_files(study, data)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="trial.research_exported",
+            obj=study,
+            data={"rows": len(data.rows), "files": sorted(files)},
+        )
+    return exports.zipped(files)
