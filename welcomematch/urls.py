@@ -13,5 +13,6 @@ urlpatterns = [
     path("rounds/", include("welcomematch.matching.urls")),
     path("matches/", include("welcomematch.lifecycle.urls")),
     path("trial/", include("welcomematch.trial.urls")),
+    path("surveys/", include("welcomematch.surveys.urls")),
     path("", include("welcomematch.web.urls")),
 ]
