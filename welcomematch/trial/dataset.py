@@ -181,7 +181,10 @@ def study_rows(*, study: Study) -> list[StudyRow]:
     rows = [
         StudyRow(unit=u, arm=arm, household=h)
         for u in units
-        for arm, h in ((Arm.TREATMENT.value, u.treatment_household), (Arm.CONTROL.value, u.household))
+        for arm, h in (
+            (Arm.TREATMENT.value, u.treatment_household),
+            (Arm.CONTROL.value, u.household),
+        )
     ]
     household_ids = [r.household.pk for r in rows]
     persons: dict[int, list[Person]] = {}
@@ -196,7 +199,9 @@ def study_rows(*, study: Study) -> list[StudyRow]:
         final_answers = _answers(final.get(h.pk))
         intake_answers = _answers(intake.get(h.pk))
         response = final.get(h.pk)
-        row.responded_on = response.submitted_at.date() if response and response.submitted_at else None
+        row.responded_on = (
+            response.submitted_at.date() if response and response.submitted_at else None
+        )
         values: dict[str, object] = {
             "pair": pseudonym(study, "unit", row.unit.pk),
             "arm": row.arm,

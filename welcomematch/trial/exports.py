@@ -31,8 +31,10 @@ REGISTER_COLUMNS: tuple[Column, ...] = (
     Column("round", _("The matching round that drew the pair (its number)."), _("integer")),
     Column(
         "coin",
-        _("The coin's outcome: 1 when it made the household with the smaller reference the "
-          "treatment, 0 when it made the other one."),
+        _(
+            "The coin's outcome: 1 when it made the household with the smaller reference the "
+            "treatment, 0 when it made the other one."
+        ),
         "0 | 1",
     ),
     Column(
@@ -47,8 +49,10 @@ REGISTER_COLUMNS: tuple[Column, ...] = (
     Column("p_control_of_control", _("Chance the control household had of control."), "0-1"),
     Column(
         "probability_source",
-        _("Where the chances come from: the round's lottery audit over N seeds, or the fair "
-          "coin of the pair (1/2 each) where the round was not audited."),
+        _(
+            "Where the chances come from: the round's lottery audit over N seeds, or the fair "
+            "coin of the pair (1/2 each) where the round was not audited."
+        ),
         "lottery_audit:N | coin",
     ),
 )
@@ -57,9 +61,11 @@ ENTRY_COLUMNS: tuple[Column, ...] = (
     Column("entry", _("Number of the register row, in the order written."), _("integer")),
     Column(
         "kind",
-        _("deviation = a control household released for matching by an administrator before "
-          "the study ended; withdrawal = the household left the study; correction = withdraws "
-          "the row named in 'corrects'."),
+        _(
+            "deviation = a control household released for matching by an administrator before "
+            "the study ended; withdrawal = the household left the study; correction = withdraws "
+            "the row named in 'corrects'."
+        ),
         "deviation | withdrawal | correction",
     ),
     Column("household", _("The household, pseudonymous."), "H-…"),
@@ -148,9 +154,7 @@ def study_csv(study: Study) -> str:
         ["ends_on", study.ends_on.isoformat()],
         ["analysis_seed", study.analysis_seed],
     ]
-    rows += [
-        [f"outcome:{o.code}", f"{o.derivation}({o.item_code})"] for o in study.outcomes.all()
-    ]
+    rows += [[f"outcome:{o.code}", f"{o.derivation}({o.item_code})"] for o in study.outcomes.all()]
     return _csv(["key", "value"], rows)
 
 

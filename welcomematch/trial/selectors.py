@@ -251,8 +251,8 @@ def register_units(*, study: Study) -> list[UnitRow]:
                 seed=u.round.seed,
                 drawn_at=u.round.confirmed_at or u.created_at,
                 round_name=u.round.name,
-                treated_chances=treated,  # type: ignore[arg-type]
-                control_chances=control,  # type: ignore[arg-type]
+                treated_chances=treated,
+                control_chances=control,
                 probability_source=source,
             )
         )

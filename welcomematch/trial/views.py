@@ -7,7 +7,7 @@ administrators and are recorded in the audit trail.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -71,9 +71,7 @@ def _percent(value: object) -> str:
     return f"{float(value) * 100:.0f}%" if isinstance(value, int | float) else "–"
 
 
-def _outcome_view(
-    outcome: dict[str, Any], label: str, index: int
-) -> dict[str, Any]:
+def _outcome_view(outcome: dict[str, Any], label: str, index: int) -> dict[str, Any]:
     estimates = []
     for key, name in (
         ("paired", _("Paired estimate")),
@@ -156,9 +154,9 @@ def study(request: HttpRequest) -> HttpResponse:
         except InvalidInput as error:
             context["analysis_error"] = str(error)
         else:
+            analysed = cast(list[dict[str, Any]], result["outcomes"])
             context["outcomes"] = [
-                _outcome_view(o, labels[str(o["outcome"])], i)
-                for i, o in enumerate(result["outcomes"])  # type: ignore[attr-defined]
+                _outcome_view(o, labels[str(o["outcome"])], i) for i, o in enumerate(analysed)
             ]
     rates = dataset.response_rates(study=study, rows=rows)
     if rates is not None:
@@ -170,9 +168,9 @@ def study(request: HttpRequest) -> HttpResponse:
         }
     if managers:
         controls = Household.objects.filter(pk__in=[u.unit.household_id for u in units])
-        members = Household.objects.filter(
-            pk__in=[r.household.pk for r in rows]
-        ).order_by("reference")
+        members = Household.objects.filter(pk__in=[r.household.pk for r in rows]).order_by(
+            "reference"
+        )
         context["withdrawal_form"] = RegisterEntryForm(households=members, prefix="withdrawal")
         if context["is_administrator"]:
             context["deviation_form"] = RegisterEntryForm(
@@ -191,7 +189,9 @@ def _record(request: HttpRequest, kind: str) -> HttpResponse:
         raise PermissionDenied
     rows = dataset.study_rows(study=study)
     if kind == EntryKind.DEVIATION:
-        households = Household.objects.filter(pk__in=[r.household.pk for r in rows if r.arm == "control"])
+        households = Household.objects.filter(
+            pk__in=[r.household.pk for r in rows if r.arm == "control"]
+        )
     else:
         households = Household.objects.filter(pk__in=[r.household.pk for r in rows])
     form = RegisterEntryForm(request.POST, households=households, prefix=str(kind))
