@@ -180,3 +180,35 @@ def test_only_an_administrator_records_a_deviation_and_it_shows_in_the_analysis(
     assert page.context["deviations"] == 1
     assert "Acute need" not in page.content.decode()
     assert "Acute need" in as_role(Role.COORDINATOR).get(reverse("trial:study")).content.decode()
+
+
+def test_an_administrator_sets_up_the_study_on_the_page():
+    from tests.factories import make_programme, make_user
+    from welcomematch.trial.models import Study
+
+    programme = make_programme()
+    admin = make_user(Role.ADMINISTRATOR, programme=programme)
+    coordinator = make_user(Role.COORDINATOR, programme=programme)
+    form = {
+        "title": "Trial",
+        "starts_on": "2026-01-01",
+        "ends_on": "2027-01-01",
+        "analysis_seed": "11",
+        "outcomes": ["dutch_cefr_gain", "in_work_or_education"],
+    }
+    client = Client()
+    client.cookies["django_language"] = "en"
+    client.force_login(coordinator)
+    assert client.post(reverse("trial:study_create"), form).status_code == 403
+    client.force_login(admin)
+    assert 'name="starts_on"' in client.get(reverse("trial:study")).content.decode()
+    bad = client.post(reverse("trial:study_create"), {**form, "ends_on": "2025-01-01"}, follow=True)
+    assert "must end after it starts" in bad.content.decode()
+    assert not Study.objects.exists()
+    client.post(reverse("trial:study_create"), form)
+    study = Study.objects.get(programme=programme)
+    assert (study.analysis_seed, [o.code for o in study.outcomes.all()]) == (
+        11,
+        ["dutch_cefr_gain", "in_work_or_education"],
+    )
+    assert AuditEvent.objects.filter(action="study.created", actor=admin).exists()

@@ -60,6 +60,44 @@ class OutcomeSpec:
     labels: Mapping[str, str]
 
 
+#: The outcomes of interest a study can choose from (final-survey items of the newcomers).
+OUTCOME_PRESETS: dict[str, OutcomeSpec] = {
+    spec.code: spec
+    for spec in (
+        OutcomeSpec(
+            "dutch_cefr_gain",
+            "dutch_cefr",
+            OutcomeDerivation.GAIN,
+            {
+                "en": "Dutch level gained (CEFR steps)",
+                "nl": "Vooruitgang Nederlands (CEFR-stappen)",
+            },
+        ),
+        OutcomeSpec(
+            "in_work_or_education",
+            "work_status",
+            OutcomeDerivation.IN_WORK_OR_EDUCATION,
+            {"en": "In work or education", "nl": "Aan het werk of in opleiding"},
+        ),
+        OutcomeSpec(
+            "english_cefr_gain",
+            "english_cefr",
+            OutcomeDerivation.GAIN,
+            {"en": "English level gained (CEFR steps)", "nl": "Vooruitgang Engels (CEFR-stappen)"},
+        ),
+        OutcomeSpec(
+            "dutch_contacts_weekly_gain",
+            "dutch_contacts_weekly",
+            OutcomeDerivation.GAIN,
+            {
+                "en": "More Dutch people met weekly",
+                "nl": "Meer Nederlanders die men wekelijks spreekt",
+            },
+        ),
+    )
+}
+
+
 def _actor(actor: User | None) -> User | None:
     return actor if actor is not None and actor.pk else None
 

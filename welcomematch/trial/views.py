@@ -25,7 +25,7 @@ from welcomematch.core.trial import analyse
 from welcomematch.intake.models import Household
 from welcomematch.programmes.models import Category, CategoryKind
 from welcomematch.trial import dataset, exports, selectors, services
-from welcomematch.trial.forms import LotteryAuditForm, RegisterEntryForm
+from welcomematch.trial.forms import LotteryAuditForm, RegisterEntryForm, StudyForm
 from welcomematch.trial.models import EntryKind, Study
 
 #: Who may download the register and the research export.
@@ -126,6 +126,8 @@ def study(request: HttpRequest) -> HttpResponse:
         "is_administrator": has_role(user, ADMINISTRATORS),
     }
     if study is None:
+        if context["is_administrator"] and user.programme is not None:
+            context["study_form"] = StudyForm(language=_language())
         return render(request, "trial/study.html", context)
     rows = dataset.study_rows(study=study)
     entries = selectors.register_entries(study=study)
@@ -279,3 +281,35 @@ def research_export(request: HttpRequest) -> HttpResponse:
         return redirect("trial:study")
     content = services.research_export(study=study, actor=user)
     return _zip_response(content, f"trial-research-{study.programme.slug}.zip")
+
+
+@require_POST
+@role_required(ADMINISTRATORS)
+def study_create(request: HttpRequest) -> HttpResponse:
+    user, study = _study(request)
+    if study is not None or user.programme is None:
+        messages.error(request, str(services.ERR_STUDY_EXISTS))
+        return redirect("trial:study")
+    form = StudyForm(request.POST, language=_language())
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            for text in errors:
+                messages.error(
+                    request, f"{form.fields[field].label if field in form.fields else ''}: {text}"
+                )
+        return redirect("trial:study")
+    try:
+        services.study_create(
+            programme=user.programme,
+            title=form.cleaned_data["title"],
+            starts_on=form.cleaned_data["starts_on"],
+            ends_on=form.cleaned_data["ends_on"],
+            analysis_seed=form.cleaned_data["analysis_seed"],
+            outcomes=[services.OUTCOME_PRESETS[code] for code in form.cleaned_data["outcomes"]],
+            actor=user,
+        )
+        messages.success(request, _("The study is set up."))
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    return redirect("trial:study")
