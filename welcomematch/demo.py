@@ -36,8 +36,8 @@ from welcomematch.lifecycle.models import ContactPerson, CulturalAmbassador, Mat
 from welcomematch.matching import services as matching
 from welcomematch.matching.models import MatchingRound
 from welcomematch.programmes.models import City, Programme
-from welcomematch.trial.models import ControlAssignment
 from welcomematch.trial import services as trial_services
+from welcomematch.trial.models import ControlAssignment
 
 #: (city, GeoNames municipality, CBS municipality code, groups, households, centre lat, lon)
 CITIES: tuple[tuple[str, str, str, int, int, float, float], ...] = (
