@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
 
 from welcomematch.core.trial import TrialData, trial_data_from_rows
 from welcomematch.core.trial_outcomes import age_band, answer_level, outcome_value, postcode_area
@@ -27,61 +26,62 @@ from welcomematch.trial.selectors import pseudonym, study_units
 
 @dataclass(frozen=True)
 class Column:
-    """One column of an exported file, as the codebook describes it."""
+    """One column of an exported file, as the codebook describes it (in English, the
+    language of the research files)."""
 
     name: str
-    meaning: Any
-    values: Any
+    meaning: str
+    values: str
 
 
 #: The identifying columns of the trial data file.
 DESIGN_COLUMNS: tuple[Column, ...] = (
     Column(
         "pair",
-        _("The randomisation unit (a group with its two households), pseudonymous."),
-        _("U- and 12 hex digits; the same in every export of this study."),
+        "The randomisation unit (a group with its two households), pseudonymous.",
+        "U- and 12 hex digits; the same in every export of this study.",
     ),
-    Column("arm", _("The arm the fair coin assigned."), "treatment | control"),
+    Column("arm", "The arm the fair coin assigned.", "treatment | control"),
     Column(
         "unit",
-        _("The household, pseudonymous (HMAC-SHA256 of its id with the study's secret key)."),
-        _("H- and 12 hex digits; the same in every export of this study."),
+        "The household, pseudonymous (HMAC-SHA256 of its id with the study's secret key).",
+        "H- and 12 hex digits; the same in every export of this study.",
     ),
 )
 
 #: The baseline covariates, from the intake (before the coin), in this order.
 COVARIATES: tuple[Column, ...] = (
-    Column("origin", _("Country of origin."), _("ISO 3166 two-letter code; empty = unknown")),
+    Column("origin", "Country of origin.", "ISO 3166 two-letter code; empty = unknown"),
     Column(
         "household_type",
-        _("Household composition at intake."),
+        "Household composition at intake.",
         "family_with_children | couple | single_parent | single_man | single_woman | single_other",
     ),
     Column(
         "vulnerability_level",
-        _("Support level at intake (derived from the self-sufficiency scores, or overridden)."),
-        _("integer, 0 = none"),
+        "Support level at intake (derived from the self-sufficiency scores, or overridden).",
+        "integer, 0 = none",
     ),
-    Column("household_size", _("Number of persons in the household."), _("integer")),
+    Column("household_size", "Number of persons in the household.", "integer"),
     Column(
         "dutch_cefr_intake",
-        _("Self-assessed Dutch level at intake."),
-        _("none = 0, A1 = 1, A2 = 2, B1 = 3, B2 = 4, C1 = 5, C2 = 6; empty = unknown"),
+        "Self-assessed Dutch level at intake.",
+        "none = 0, A1 = 1, A2 = 2, B1 = 3, B2 = 4, C1 = 5, C2 = 6; empty = unknown",
     ),
     Column(
         "employment_intake",
-        _("Work situation at intake."),
-        _("a code of the programme's employment list; empty = unknown"),
+        "Work situation at intake.",
+        "a code of the programme's employment list; empty = unknown",
     ),
     Column(
         "age_main_adult",
-        _("Age of the main adult, in 5-year bands."),
-        _("lower bound of the band: 30 = 30 to 34 years"),
+        "Age of the main adult, in 5-year bands.",
+        "lower bound of the band: 30 = 30 to 34 years",
     ),
     Column(
         "postcode_area",
-        _("Postcode area of the household."),
-        _("the postcode's first two digits; empty = unknown"),
+        "Postcode area of the household.",
+        "the postcode's first two digits; empty = unknown",
     ),
 )
 
@@ -93,12 +93,12 @@ NOT_BALANCED: tuple[str, ...] = ("postcode_area",)
 INTAKE_FIELDS = {"dutch_cefr": "cefr_dutch", "english_cefr": "cefr_english"}
 
 _DERIVATION_VALUES = {
-    "gain": _("final level minus intake level (a number; empty = not observed)"),
-    "in_work_or_education": _(
+    "gain": "final level minus intake level (a number; empty = not observed)",
+    "in_work_or_education": (
         "1 = in work or education (full-time, part-time, internship, studying, training), "
         "0 = not; empty = not observed"
     ),
-    "final": _("the final answer's level or number; empty = not observed"),
+    "final": "the final answer's level or number; empty = not observed",
 }
 
 
@@ -106,8 +106,7 @@ def outcome_columns(study: Study) -> list[Column]:
     return [
         Column(
             o.code,
-            _("Outcome: %(label)s (final survey item %(item)s, %(derivation)s).")
-            % {"label": o.label("en"), "item": o.item_code, "derivation": o.derivation},
+            f"Outcome: {o.label('en')} (final survey item {o.item_code}, {o.derivation}).",
             _DERIVATION_VALUES[o.derivation],
         )
         for o in study.outcomes.all()

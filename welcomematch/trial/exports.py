@@ -15,7 +15,6 @@ import zipfile
 from collections.abc import Iterable, Sequence
 
 from django.utils import translation
-from django.utils.translation import gettext_lazy as _
 
 from welcomematch.core.trial import TrialData, balance_table
 from welcomematch.trial import dataset
@@ -24,14 +23,14 @@ from welcomematch.trial.models import RegisterEntry, Study
 from welcomematch.trial.selectors import UnitRow, pseudonym, register_entries, register_units
 
 REGISTER_COLUMNS: tuple[Column, ...] = (
-    Column("pair", _("The randomisation unit, pseudonymous (as in trial.csv)."), "U-…"),
-    Column("group", _("The Welcome Group, pseudonymous."), "G-…"),
-    Column("treatment", _("The household the coin made the match, pseudonymous."), "H-…"),
-    Column("control", _("The household the coin made the control, pseudonymous."), "H-…"),
-    Column("round", _("The matching round that drew the pair (its number)."), _("integer")),
+    Column("pair", "The randomisation unit, pseudonymous (as in trial.csv).", "U-…"),
+    Column("group", "The Welcome Group, pseudonymous.", "G-…"),
+    Column("treatment", "The household the coin made the match, pseudonymous.", "H-…"),
+    Column("control", "The household the coin made the control, pseudonymous.", "H-…"),
+    Column("round", "The matching round that drew the pair (its number).", "integer"),
     Column(
         "coin",
-        _(
+        (
             "The coin's outcome: 1 when it made the household with the smaller reference the "
             "treatment, 0 when it made the other one."
         ),
@@ -39,17 +38,17 @@ REGISTER_COLUMNS: tuple[Column, ...] = (
     ),
     Column(
         "seed",
-        _("The round's lottery seed: re-running its round file with it gives the same coin."),
-        _("integer"),
+        "The round's lottery seed: re-running its round file with it gives the same coin.",
+        "integer",
     ),
-    Column("drawn_at", _("When the round was confirmed (UTC)."), "ISO 8601"),
-    Column("p_treatment_of_treated", _("Chance the treated household had of treatment."), "0-1"),
-    Column("p_control_of_treated", _("Chance the treated household had of control."), "0-1"),
-    Column("p_treatment_of_control", _("Chance the control household had of treatment."), "0-1"),
-    Column("p_control_of_control", _("Chance the control household had of control."), "0-1"),
+    Column("drawn_at", "When the round was confirmed (UTC).", "ISO 8601"),
+    Column("p_treatment_of_treated", "Chance the treated household had of treatment.", "0-1"),
+    Column("p_control_of_treated", "Chance the treated household had of control.", "0-1"),
+    Column("p_treatment_of_control", "Chance the control household had of treatment.", "0-1"),
+    Column("p_control_of_control", "Chance the control household had of control.", "0-1"),
     Column(
         "probability_source",
-        _(
+        (
             "Where the chances come from: the round's lottery audit over N seeds, or the fair "
             "coin of the pair (1/2 each) where the round was not audited."
         ),
@@ -58,38 +57,38 @@ REGISTER_COLUMNS: tuple[Column, ...] = (
 )
 
 ENTRY_COLUMNS: tuple[Column, ...] = (
-    Column("entry", _("Number of the register row, in the order written."), _("integer")),
+    Column("entry", "Number of the register row, in the order written.", "integer"),
     Column(
         "kind",
-        _(
+        (
             "deviation = a control household released for matching by an administrator before "
             "the study ended; withdrawal = the household left the study; correction = withdraws "
             "the row named in 'corrects'."
         ),
         "deviation | withdrawal | correction",
     ),
-    Column("household", _("The household, pseudonymous."), "H-…"),
-    Column("arm", _("The household's arm."), "treatment | control"),
-    Column("corrects", _("The entry this correction withdraws."), _("integer or empty")),
-    Column("recorded_at", _("When the row was written (UTC)."), "ISO 8601"),
+    Column("household", "The household, pseudonymous.", "H-…"),
+    Column("arm", "The household's arm.", "treatment | control"),
+    Column("corrects", "The entry this correction withdraws.", "integer or empty"),
+    Column("recorded_at", "When the row was written (UTC).", "ISO 8601"),
 )
 
 BALANCE_COLUMNS: tuple[Column, ...] = (
-    Column("covariate", _("Baseline covariate (a column of trial.csv)."), ""),
-    Column("kind", _("numeric or categorical."), "numeric | categorical"),
-    Column("category", _("The category (categorical covariates)."), ""),
+    Column("covariate", "Baseline covariate (a column of trial.csv).", ""),
+    Column("kind", "numeric or categorical.", "numeric | categorical"),
+    Column("category", "The category (categorical covariates).", ""),
     Column(
         "treatment",
-        _("Mean (numeric) or share (categorical) in the treatment arm."),
-        _("number"),
+        "Mean (numeric) or share (categorical) in the treatment arm.",
+        "number",
     ),
-    Column("control", _("Mean or share in the control arm."), _("number")),
+    Column("control", "Mean or share in the control arm.", "number"),
     Column(
         "std_diff",
-        _("Standardised difference as trial-analysis.md defines it."),
-        _("number; empty when undefined"),
+        "Standardised difference as trial-analysis.md defines it.",
+        "number; empty when undefined",
     ),
-    Column("imbalanced", _("true when |std_diff| > 0.1."), "true | false"),
+    Column("imbalanced", "true when |std_diff| > 0.1.", "true | false"),
 )
 
 

@@ -24,6 +24,7 @@ from welcomematch.core.errors import InvalidInput
 from welcomematch.core.trial import analyse
 from welcomematch.intake.models import Household
 from welcomematch.programmes.models import Category, CategoryKind
+from welcomematch.surveys.models import Moment
 from welcomematch.trial import dataset, exports, selectors, services
 from welcomematch.trial.forms import LotteryAuditForm, RegisterEntryForm, StudyForm
 from welcomematch.trial.models import EntryKind, Study
@@ -164,6 +165,7 @@ def study(request: HttpRequest) -> HttpResponse:
     if rates is not None:
         context["rates"] = rates
         context["attrition_chart"] = _attrition_chart(rates)
+        context["moment_label"] = Moment(rates.moment).label
         context["rates_text"] = {
             "treatment": _percent(rates.treatment),
             "control": _percent(rates.control),
