@@ -17,7 +17,6 @@ from welcomematch.matching import services as matching
 from welcomematch.surveys import services as surveys
 from welcomematch.trial import services
 from welcomematch.trial.models import ControlAssignment
-from welcomematch.trial.services import OutcomeSpec
 
 ROLES = (Role.RESEARCHER, Role.AMBASSADOR, Role.COORDINATOR, Role.ADMINISTRATOR)
 
@@ -69,15 +68,8 @@ def build_trial(*, answer_controls: int = 1) -> dict[str, Any]:
         ends_on=today + timedelta(days=365),
         analysis_seed=7,
         outcomes=[
-            OutcomeSpec(
-                "dutch_cefr_gain", "dutch_cefr", "gain", {"en": "Dutch", "nl": "Nederlands"}
-            ),
-            OutcomeSpec(
-                "in_work_or_education",
-                "work_status",
-                "in_work_or_education",
-                {"en": "In work or education", "nl": "Aan het werk of in opleiding"},
-            ),
+            services.OUTCOME_PRESETS["dutch_cefr_gain"],
+            services.OUTCOME_PRESETS["in_work_or_education"],
         ],
         actor=users[Role.ADMINISTRATOR],
     )
