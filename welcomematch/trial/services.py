@@ -114,6 +114,7 @@ def study_create(
     actor: User | None,
 ) -> Study:
     """Set up the study of a programme: its period, outcomes of interest and analysis seed."""
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)  # one at a time
     if Study.objects.filter(programme=programme).exists():
         raise ValidationError(ERR_STUDY_EXISTS)
     study = Study(
@@ -271,6 +272,7 @@ def lottery_audit_record(
 ) -> LotteryAuditRecord:
     """Re-run a confirmed control-arm round over ``draws`` seeds from its own (the core's
     lottery audit) and keep every household's chance of treatment and of control."""
+    round = MatchingRound.objects.get(pk=round.pk)
     if round.status != RoundStatus.CONFIRMED or not round.control_arm or not round.round_file:
         raise ValidationError(ERR_AUDIT_ROUND)
     if not 1 <= draws <= MAX_AUDIT_DRAWS:
