@@ -189,7 +189,7 @@ if EMAIL_URL:
     EMAIL_USE_TLS = bool(_email["EMAIL_USE_TLS"]) or (EMAIL_PORT == 587 and not EMAIL_USE_SSL)
     EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or 30
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "welcomematch.mail.backends.FileBackend"
 EMAIL_FILE_PATH = str(HOME / "mail")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "welcomematch <noreply@localhost>")
 #: The address people reach the site at, for links in e-mail sent outside a request.

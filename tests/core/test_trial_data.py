@@ -11,6 +11,7 @@ from welcomematch.core.errors import InvalidInput
 from welcomematch.core.trial import (
     TrialData,
     analyse,
+    dumps_trial_csv,
     parse_trial_bytes,
     parse_trial_csv,
     read_trial_file,
@@ -143,7 +144,17 @@ def test_trailing_empty_cells_of_a_spreadsheet_export_are_ignored() -> None:
         pytest.param(
             "pair,arm,gain\n", (), "line 1: column 'pair'", trialdata.NO_PAIRS, id="no-pairs"
         ),
-        pytest.param("", (), "line 1", trialdata.EMPTY_FILE, id="empty-file"),
+        pytest.param("", (), "line 1: column 'pair'", trialdata.EMPTY_FILE, id="empty-file"),
+        pytest.param(
+            "\n \n,,\n", (), "line 1: column 'pair'", trialdata.EMPTY_FILE, id="blank-file"
+        ),
+        pytest.param(
+            "\npair,arm\nG1,treatment\nG1,control\n",
+            (),
+            "line 1: column 'pair'",
+            trialdata.BLANK_FIRST_LINE,
+            id="blank-first-line",
+        ),
         pytest.param(
             "pair,arm,gain,pair\nG1,treatment,1,G1\n",
             (),
@@ -228,8 +239,8 @@ def test_bytes_that_are_not_utf8_name_their_line_and_column() -> None:
     assert str(caught.value) == "line 3: column 'origin': " + trialdata.NOT_UTF8.format(byte=0xE9)
 
 
-def test_a_latin1_header_names_line_1() -> None:
-    with pytest.raises(InvalidInput, match=r"^line 1: not UTF-8"):
+def test_a_latin1_header_names_line_1_and_the_header_cell() -> None:
+    with pytest.raises(InvalidInput, match=r"^line 1: column '#3': not UTF-8"):
         parse_trial_bytes(b"pair,arm,h\xe9\nG1,treatment,1\n")
 
 
@@ -278,3 +289,25 @@ def test_analyse_checks_data_built_by_hand_too() -> None:
     data = TrialData(columns=("pair", "arm"), rows=(("G1", "treatment"),))
     with pytest.raises(InvalidInput, match=r"^line 2: column 'pair': "):
         analyse(data, [])
+
+
+def test_the_writer_gives_a_file_the_reader_reads_back() -> None:
+    rows = [
+        {"pair": "G 1", "arm": "treatment", "note": 'says "hi", twice', "y": 0.1 + 0.2},
+        {"pair": "G 1", "arm": "control", "note": "two\nlines", "y": 1e-05},
+    ]
+    data = trial_data_from_rows(rows, ["pair", "arm", "note", "y"])
+    text = dumps_trial_csv(data)
+    assert text.splitlines()[0] == "pair,arm,note,y"
+    again = parse_trial_csv(text)
+    assert (again.columns, again.rows) == (data.columns, data.rows)
+    assert float(again.rows[0][3]) == 0.1 + 0.2  # full precision survives
+
+
+def test_data_built_by_hand_with_ragged_rows_is_bad_input() -> None:
+    short = TrialData(columns=("pair", "arm", "y"), rows=(("G1", "treatment", "1"), ("G1",)))
+    with pytest.raises(InvalidInput, match=r"^line 3: column 'arm': missing: the row has 1 "):
+        analyse(short, [])
+    long = TrialData(columns=("pair", "arm"), rows=(("G1", "treatment", "1"),))
+    with pytest.raises(InvalidInput, match=r"^line 2: column '#3 \(no header\)': the row has 3"):
+        analyse(long, [])

@@ -120,6 +120,11 @@ def t_quantile(df: float) -> float:
     return float(stats.t.ppf(0.975, df))
 
 
+def test_one_outcome_may_be_given_as_a_string() -> None:
+    data = parse_trial_csv(TRIAL)
+    assert analyse(data, "score") == analyse(data, ["score"])
+
+
 def test_result_keys_are_in_the_contracts_order() -> None:
     result = analyse(parse_trial_csv(TRIAL), ["score"])
     text = dumps_result(result)

@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "welcomematch.cli.app",
     "welcomematch.cli.intake",
     "welcomematch.cli.trial",
+    "welcomematch.cli.mail",
 )
 
 #: Exit status for bad input, as the round-file contract prescribes.

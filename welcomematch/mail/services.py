@@ -92,7 +92,7 @@ def mail_send_pending(*, limit: int | None = None) -> Delivery:
     ids = list(pending.order_by("created_at", "id").values_list("pk", flat=True)[:limit])
     # The file backend writes one file per connection: a connection per message gives one file
     # per message under $WELCOMEMATCH_HOME/mail/. SMTP keeps one connection for the run.
-    one_file_each = settings.EMAIL_BACKEND.endswith("filebased.EmailBackend")
+    one_file_each = settings.EMAIL_BACKEND.endswith("FileBackend")
     shared = None if one_file_each else get_connection()
     for pk in ids:
         connection = shared or get_connection()

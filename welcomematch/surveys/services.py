@@ -100,7 +100,8 @@ class ItemData:
     required: bool = True
 
 
-def _check_items(items: Sequence[ItemData]) -> None:
+def instrument_check_items(items: Sequence[ItemData]) -> None:
+    """Refuse (``ValidationError``) items a version cannot have; writes nothing."""
     if not items:
         raise ValidationError(ERR_NO_ITEMS)
     seen: set[str] = set()
@@ -155,7 +156,7 @@ def instrument_new_version(
         raise ValidationError(message(ERR_MOMENT, moment=moment))
     if side not in SIDES:
         raise ValidationError(message(ERR_SIDE, side=side))
-    _check_items(items)
+    instrument_check_items(items)
     versions = Instrument.objects.select_for_update().filter(moment=moment, side=side)
     current = versions.filter(is_current=True).first()
     if current is not None and item_data(current) == [
@@ -588,13 +589,12 @@ def response_save_page(
     respondent: Respondent,
     answers: Mapping[str, Any],
     page: int,
-    submit: bool = False,
     now: datetime | None = None,
 ) -> Response:
-    """Save one page of a respondent's answers (progress is kept between visits); with
-    ``submit``, check that every required question is answered and send the response.
+    """Save one page of a respondent's answers; progress is kept between visits.
 
-    Raises ``ValidationError`` with a message per item code when an answer does not fit.
+    Raises ``ValidationError`` with a message per item code when an answer does not fit its
+    scale (nothing of the page is saved then).
     """
     now = now or timezone.now()
     respondent = _open_respondent(respondent, now)
@@ -603,19 +603,27 @@ def response_save_page(
         raise ValidationError(ERR_SUBMITTED)
     items = {i.code: i for i in response_items(response)}
     cleaned, errors = _clean(items, answers)
-    if submit:
-        for code in (c for c, i in items.items() if i.required):
-            if cleaned.get(code, "absent") is None:
-                errors.setdefault(code, str(ERR_REQUIRED))
     if errors:
         raise ValidationError(errors)
     _write_answers(response, cleaned)
     response.last_page = max(response.last_page, page)
-    if submit:
-        missing = _missing_required(response)
-        if missing:
-            raise ValidationError({code: str(ERR_REQUIRED) for code in missing})
-        response.submitted_at = now
+    response.save()
+    return response
+
+
+@transaction.atomic
+def response_submit(*, respondent: Respondent, now: datetime | None = None) -> Response:
+    """Send a respondent's saved answers: every required question must have an answer
+    (``ValidationError`` naming each one that has none). A sent response cannot change."""
+    now = now or timezone.now()
+    respondent = _open_respondent(respondent, now)
+    response = _response_for(respondent, source=Source.WEB, now=now)
+    if response.submitted_at is not None:
+        raise ValidationError(ERR_SUBMITTED)
+    missing = _missing_required(response)
+    if missing:
+        raise ValidationError({code: str(ERR_REQUIRED) for code in missing})
+    response.submitted_at = now
     response.save()
     return response
 

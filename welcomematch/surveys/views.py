@@ -354,11 +354,10 @@ def take_page(request: HttpRequest, token: str, page: int) -> HttpResponse:
             if valid:
                 try:
                     services.response_save_page(
-                        respondent=respondent,
-                        answers=form.answers(),
-                        page=page,
-                        submit=last and action == "submit",
+                        respondent=respondent, answers=form.answers(), page=page
                     )
+                    if last and action == "submit":
+                        services.response_submit(respondent=respondent)
                 except ValidationError as error:
                     on_page = {i.code for i in items}
                     problems = getattr(error, "error_dict", {})

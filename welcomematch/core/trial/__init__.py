@@ -13,6 +13,7 @@ from welcomematch.core.trial.balance import balance_table
 from welcomematch.core.trial.data import (
     DATA_FORMAT,
     TrialData,
+    dumps_trial_csv,
     parse_trial_bytes,
     parse_trial_csv,
     read_trial_file,
@@ -28,6 +29,7 @@ __all__ = [
     "analyse",
     "balance_table",
     "dumps_result",
+    "dumps_trial_csv",
     "parse_trial_bytes",
     "parse_trial_csv",
     "read_trial_file",

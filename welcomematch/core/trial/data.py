@@ -32,6 +32,7 @@ __all__ = [
     "Design",
     "TrialData",
     "design",
+    "dumps_trial_csv",
     "is_number",
     "outcome_values",
     "parse_number",
@@ -51,7 +52,8 @@ DESIGN_COLUMNS: tuple[str, ...] = (PAIR, ARM, UNIT)
 CANNOT_READ = "cannot read the file: {reason}"
 NOT_UTF8 = "not UTF-8 text (byte 0x{byte:02x})"
 NOT_CSV = "not readable as CSV: {reason}"
-EMPTY_FILE = "the file is empty: a header row is required"
+EMPTY_FILE = "the file is empty: a header row with pair and arm is required"
+BLANK_FIRST_LINE = "the first line must be the header row (pair, arm, …); it is blank"
 EMPTY_HEADER = "the header cell is empty: every column needs a name"
 DUPLICATE_HEADER = "appears twice in the header (also column {first})"
 MISSING_COLUMN = "required column missing from the header"
@@ -149,9 +151,9 @@ def parse_trial_bytes(raw: bytes) -> TrialData:
         header = _first_record(before) if line > 1 else []
         current = before.rsplit("\n", 1)[-1]
         index = len(next(csv.reader([current]), [""])) - 1 if current else 0
-        column = header[index].strip() if index < len(header) else None
+        column = header[index].strip() if index < len(header) else f"#{index + 1}"
         if line == 1:
-            column = None
+            column = f"#{index + 1}"  # the header cell itself cannot be read
         raise error(NOT_UTF8.format(byte=raw[exc.start]), line, column) from None
     return parse_trial_csv(text)
 
@@ -179,8 +181,10 @@ def parse_trial_csv(text: str) -> TrialData:
             start = reader.line_num + 1
     except csv.Error as exc:
         raise error(NOT_CSV.format(reason=exc), reader.line_num or 1, None) from None
-    if not records or not any(cell.strip() for cell in records[0][1]):
-        raise error(EMPTY_FILE, 1, None)
+    if not any(any(cell.strip() for cell in record) for _, record in records):
+        raise error(EMPTY_FILE, 1, PAIR)
+    if not any(cell.strip() for cell in records[0][1]):
+        raise error(BLANK_FIRST_LINE, 1, PAIR)
     header_line, header = records[0]
     columns = _columns(header, header_line)
     rows: list[tuple[str, ...]] = []
@@ -260,6 +264,18 @@ def _cell(value: object, line: int, column: str) -> str:
     return str(value).strip()
 
 
+def dumps_trial_csv(data: TrialData) -> str:
+    """The trial data file text of ``data``: UTF-8 CSV, ``\\n`` line ends, quoted as needed.
+
+    :func:`parse_trial_csv` reads it back to the same columns and rows.
+    """
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(data.columns)
+    writer.writerows(data.rows)
+    return buffer.getvalue()
+
+
 # --------------------------------------------------------------------------- design
 
 
@@ -276,8 +292,21 @@ def design(data: TrialData) -> Design:
     pair_at, arm_at = data.column(PAIR), data.column(ARM)
     seen: dict[str, dict[str, int]] = {}
     for index, row in enumerate(data.rows):
-        pair, arm = row[pair_at], row[arm_at]
         line = data.line(index)
+        if len(row) != len(data.columns):
+            fields, columns = len(row), len(data.columns)
+            if fields < columns:
+                raise error(
+                    TOO_FEW_FIELDS.format(fields=fields, columns=columns),
+                    line,
+                    data.columns[fields],
+                )
+            raise error(
+                TOO_MANY_FIELDS.format(fields=fields, columns=columns),
+                line,
+                f"#{columns + 1} (no header)",
+            )
+        pair, arm = row[pair_at], row[arm_at]
         if pair == "":
             raise error(EMPTY_PAIR, line, PAIR)
         if arm not in ARMS:

@@ -163,10 +163,12 @@ def analyse(
 ) -> dict[str, object]:
     """The ``welcomematch.trial-result/1`` structure for ``outcomes`` of ``data``.
 
-    ``seed`` and ``draws`` drive the Monte Carlo randomisation p-value (more than 20 intact
+    ``outcomes`` are column names (a single name may be given as a string). ``seed`` and
+    ``draws`` drive the Monte Carlo randomisation p-value (more than 20 intact
     pairs); ``language`` (``en`` or ``nl``) is that of the summaries. Raises
     :class:`InvalidInput` naming the line and column of bad data, or the bad argument.
     """
+    outcomes = (outcomes,) if isinstance(outcomes, str) else tuple(outcomes)
     seed = _check_int(seed, 0, BAD_SEED, "seed")
     draws = _check_int(draws, 1, BAD_DRAWS, "draws")
     if language not in LANGUAGES:

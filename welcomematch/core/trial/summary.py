@@ -44,7 +44,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "too_few": "Too few households have answered on {outcome} to estimate an effect, "
         "so we cannot yet tell whether matching makes a difference.",
         "warning": "Warning: {t}% of matched and {c}% of control households gave no answer; "
-        "when the arms lose different shares, the comparison can be biased",
+        "when more answers are missing in one arm than in the other, the comparison can be biased",
         "lee": " (allowing for that, the effect lies between {low} and {high})",
     },
     "nl": {
@@ -68,7 +68,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "too_few": "Te weinig huishoudens hebben geantwoord op {outcome} om een effect te "
         "schatten, dus we kunnen nog niet zeggen of de koppeling verschil maakt.",
         "warning": "Let op: {t}% van de gekoppelde en {c}% van de controlehuishoudens gaf geen "
-        "antwoord; als de groepen ongelijk uitvallen, kan de vergelijking vertekend zijn",
+        "antwoord; als in de ene groep meer antwoorden ontbreken dan in de andere, kan de "
+        "vergelijking vertekend zijn",
         "lee": " (daarmee rekening houdend ligt het effect tussen {low} en {high})",
     },
 }
