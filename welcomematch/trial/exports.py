@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 from django.utils import translation
 
-from welcomematch.core.trial import TrialData, balance_table
+from welcomematch.core.trial import TrialData, balance_table, dumps_trial_csv
 from welcomematch.trial import dataset
 from welcomematch.trial.dataset import Column
 from welcomematch.trial.models import RegisterEntry, Study
@@ -158,8 +158,8 @@ def study_csv(study: Study) -> str:
 
 
 def data_csv(data: TrialData) -> str:
-    """The trial data file ``welcomematch.trial/1``."""
-    return _csv(data.columns, data.rows)
+    """The trial data file ``welcomematch.trial/1`` (the core's writer)."""
+    return dumps_trial_csv(data)
 
 
 def balance_rows(data: TrialData, study: Study) -> list[dict[str, object]]:
