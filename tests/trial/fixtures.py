@@ -15,6 +15,8 @@ from welcomematch.intake.services import PersonData
 from welcomematch.lifecycle.models import Match
 from welcomematch.matching import services as matching
 from welcomematch.surveys import services as surveys
+from welcomematch.surveys.catalogue import install_shipped_instruments
+from welcomematch.surveys.models import Instrument, Item
 from welcomematch.trial import services
 from welcomematch.trial.models import ControlAssignment
 
@@ -32,6 +34,10 @@ HOUSEHOLDS = (
 
 
 def build_trial(*, answer_controls: int = 1) -> dict[str, Any]:
+    if not Instrument.objects.exists():
+        # A transactional (browser) test before this one flushed what the surveys' data
+        # migration installs; put the shipped instruments back the way the migration does.
+        install_shipped_instruments(Instrument, Item)
     programme = make_programme()
     city = make_city(programme)
     users = {

@@ -23,6 +23,7 @@ from welcomematch.accounts.permissions import MANAGERS, RESEARCH, has_role, role
 from welcomematch.core.errors import InvalidInput
 from welcomematch.core.trial import analyse
 from welcomematch.intake.models import Household
+from welcomematch.intake.questions import choice_label
 from welcomematch.programmes.models import Category, CategoryKind
 from welcomematch.surveys.models import Moment
 from welcomematch.trial import dataset, exports, selectors, services
@@ -56,6 +57,46 @@ def overview(request: HttpRequest) -> HttpResponse:
             "show_names": has_role(user, MANAGERS),
         },
     )
+
+
+def _covariate_labels() -> dict[str, str]:
+    return {
+        "origin": _("Country of origin"),
+        "household_type": _("Household type"),
+        "vulnerability_level": _("Support level"),
+        "household_size": _("Household size"),
+        "dutch_cefr_intake": _("Dutch level at intake (0 = none … 6 = C2)"),
+        "employment_intake": _("Work at intake"),
+        "age_main_adult": _("Age of the main adult"),
+    }
+
+
+#: Choice lists (intake/questions.py) that name the categories of a categorical covariate.
+CATEGORY_LISTS = {
+    "origin": "country",
+    "household_type": "household_type",
+    "employment_intake": "employment",
+}
+
+
+def _balance_view(table: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The balance rows with words for covariates and categories (the codes stay in exports)."""
+    labels = _covariate_labels()
+    rows = []
+    for entry in table:
+        covariate = str(entry["covariate"])
+        category = entry.get("category")
+        choice_list = CATEGORY_LISTS.get(covariate)
+        rows.append(
+            {
+                **entry,
+                "label": labels.get(covariate, covariate),
+                "category_label": choice_label(choice_list, str(category))
+                if choice_list and category is not None
+                else category,
+            }
+        )
+    return rows
 
 
 def _study(request: HttpRequest) -> tuple[User, Study | None]:
@@ -152,7 +193,7 @@ def study(request: HttpRequest) -> HttpResponse:
         labels = {o.code: o.label(language) for o in study.outcomes.all()}
         try:
             data = dataset.trial_data(study=study, rows=rows)
-            context["balance"] = exports.balance_rows(data, study)
+            context["balance"] = _balance_view(exports.balance_rows(data, study))
             result = analyse(data, list(labels), seed=study.analysis_seed, language=language)
         except InvalidInput as error:
             context["analysis_error"] = str(error)
