@@ -89,6 +89,7 @@ def build_trial(*, answer_controls: int = 1) -> dict[str, Any]:
         matches=matches,
         controls=[u.household for u in units],
         send_invitations=False,
+        now=timezone.now() - timedelta(days=10),
     )
     answering = {u.treatment_household_id for u in units} | {
         u.household_id for u in units[:answer_controls]

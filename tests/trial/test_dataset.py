@@ -97,6 +97,9 @@ def test_response_rates_warn_when_the_control_arm_falls_behind(trial):
     }
     assert rates.control_attrition[-1] == pytest.approx(2 / 3)
     assert rates.treatment_attrition[-1] == 0.0
+    # The line starts the day the wave opened, when nobody had answered yet.
+    assert len(rates.days) == 2
+    assert (rates.treatment_attrition[0], rates.control_attrition[0]) == (1.0, 1.0)
 
 
 def test_no_warning_when_both_arms_answer_alike():

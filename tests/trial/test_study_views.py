@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html as html_module
 import io
 import zipfile
 
@@ -72,7 +73,8 @@ def test_the_page_shows_register_balance_analysis_and_attrition_chart(as_role, t
     assert gain["data"]["paired"]["pairs"] == 2
     assert gain["chart"].startswith("<svg") and 'id="outcome-0' in html
     assert 'id="attrition' in html
-    assert gain["data"]["summary"] in html
+    assert gain["summary"] in html_module.unescape(html)
+    assert gain["label"] in gain["summary"] and "dutch_cefr_gain" not in gain["summary"]
 
 
 def test_researchers_see_nothing_identifying_and_no_follow_up_list(as_role, trial):

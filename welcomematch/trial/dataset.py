@@ -309,6 +309,14 @@ def response_rates(*, study: Study, rows: list[StudyRow]) -> ResponseRates | Non
         for arm in (Arm.TREATMENT.value, Arm.CONTROL.value)
     }
     days = tuple(sorted(set(answered.values())))
+    opened = (
+        SurveyWave.objects.filter(programme=study.programme, moment=moment)
+        .order_by("opened_at")
+        .values_list("opened_at", flat=True)
+        .first()
+    )
+    if opened is not None and (not days or opened.date() < days[0]):
+        days = (opened.date(), *days)  # the wave opened: nobody has answered yet
 
     def attrition(arm: str) -> tuple[float, ...]:
         return tuple(1 - sum(1 for d in by_arm[arm] if d <= day) / pairs for day in days)

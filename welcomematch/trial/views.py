@@ -136,7 +136,9 @@ def _outcome_view(outcome: dict[str, Any], label: str, index: int) -> dict[str, 
         if estimates
         else ""
     )
-    return {"label": label, "data": outcome, "chart": chart}
+    # The core's summary names the outcome by its column; the page by its words.
+    summary = str(outcome.get("summary", "")).replace(str(outcome["outcome"]), label)
+    return {"label": label, "data": outcome, "chart": chart, "summary": summary}
 
 
 def _attrition_chart(rates: dataset.ResponseRates) -> str:
