@@ -228,3 +228,24 @@ def test_control_assignments_are_immutable(trial):
         unit.save()
     with pytest.raises(ValueError, match="append-only"):
         unit.delete()
+
+
+def test_the_draft_round_page_lists_only_the_households_the_run_will_take(trial):
+    from django.test import Client
+    from django.urls import reverse
+
+    _second_group_and_household(trial)
+    client = Client()
+    client.force_login(trial["coordinator"])
+    for control_arm, expected in ((True, False), (False, True)):
+        rnd = matching.round_create(
+            programme=trial["programme"],
+            name=f"Concept {control_arm}",
+            actor=trial["coordinator"],
+            control_arm=control_arm,
+            seed=1,
+        )
+        page = client.get(reverse("matching:round_detail", args=[rnd.pk]))
+        listed = set(page.context["ready_households"])
+        assert (trial["treated"] in listed) is expected, control_arm
+        assert trial["control"] not in listed
