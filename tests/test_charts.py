@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from welcomematch import charts
 from welcomematch.charts import (
     Estimate,
     Series,
@@ -90,9 +91,37 @@ def test_chart_is_valid_svg_with_role_title_and_description(draw: object) -> Non
     assert root[0] is title
 
 
+@pytest.fixture(autouse=True)
+def fresh_drawings() -> None:
+    charts._CACHE.clear()
+
+
+def test_output_does_not_depend_on_elementtrees_registered_prefixes() -> None:
+    first = _likert()
+    charts._CACHE.clear()
+    saved = dict(ET._namespace_map)  # type: ignore[attr-defined]
+    ET.register_namespace("svgx", "http://www.w3.org/2000/svg")
+    try:
+        assert _likert() == first
+    finally:
+        ET._namespace_map.clear()  # type: ignore[attr-defined]
+        ET._namespace_map.update(saved)  # type: ignore[attr-defined]
+    assert first.startswith("<svg ")
+
+
 @pytest.mark.parametrize("draw", ALL)
 def test_chart_is_deterministic_to_the_byte(draw: object) -> None:
-    assert draw() == draw()  # type: ignore[operator]
+    first = draw()  # type: ignore[operator]
+    charts._CACHE.clear()  # draw again, not from the cache
+    assert draw() == first  # type: ignore[operator]
+
+
+def test_the_same_chart_is_drawn_once() -> None:
+    first = _likert()
+    assert len(charts._CACHE) == 1
+    assert _likert() is first
+    _likert(title="Another title")
+    assert len(charts._CACHE) == 2
 
 
 @pytest.mark.parametrize("draw", ALL)

@@ -24,15 +24,17 @@ which reads the same in Dutch and English.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import math
 import re
 import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import matplotlib
 from matplotlib.backends.backend_svg import FigureCanvasSVG
@@ -54,7 +56,6 @@ __all__ = [
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
-ET.register_namespace("", SVG_NS)
 
 #: Diverging colours for five ordered answers, most positive first (ColorBrewer RdBu,
 #: colour-blind safe, with a grey middle): strongly agree ... strongly disagree.
@@ -101,6 +102,34 @@ _RC: dict[Any, Any] = {
 }
 # matplotlib's rcParams are process-wide: one chart is drawn at a time.
 _LOCK = threading.Lock()
+# Drawing takes a fraction of a second; the same chart (same arguments) is drawn once.
+_CACHE: OrderedDict[str, str] = OrderedDict()
+_CACHE_SIZE = 512
+_CACHE_LOCK = threading.Lock()
+_Chart = TypeVar("_Chart", bound=Callable[..., str])
+
+
+def _cached(function: _Chart) -> _Chart:
+    """Remember the SVG of the last charts drawn, keyed by every argument (all keywords)."""
+
+    @functools.wraps(function)
+    def wrapper(**kwargs: Any) -> str:
+        key = function.__name__ + repr(sorted(kwargs.items()))
+        with _CACHE_LOCK:
+            svg = _CACHE.get(key)
+            if svg is not None:
+                _CACHE.move_to_end(key)
+                return svg
+        svg = function(**kwargs)
+        with _CACHE_LOCK:
+            _CACHE[key] = svg
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+        return svg
+
+    return cast(_Chart, wrapper)
+
+
 _METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 
 
@@ -147,9 +176,26 @@ def _check_finite(name: str, values: Sequence[float | None]) -> None:
             raise ValueError(f"{name}: values must be finite numbers, got {value!r}")
 
 
-def _new_figure(height_in: float) -> Figure:
-    figure = Figure(figsize=(_WIDTH_IN, max(1.6, height_in)), layout="constrained")
+def _text_width(labels: Sequence[str], size: float = 10.0) -> float:
+    """An upper estimate of the width in points of the longest label (DejaVu Sans)."""
+    return max((len(label) for label in labels), default=0) * size * 0.62
+
+
+def _new_figure(
+    height_in: float, *, left: float, bottom: float, top: float, right: float = 14.0
+) -> Figure:
+    """A figure with fixed margins in points (a layout engine would draw every chart twice)."""
+    height_in = max(1.6, height_in)
+    figure = Figure(figsize=(_WIDTH_IN, height_in))
     FigureCanvasSVG(figure)
+    width_pt, height_pt = _WIDTH_IN * 72, height_in * 72
+    left = min(left, width_pt * 0.45)
+    figure.subplots_adjust(
+        left=left / width_pt,
+        right=1 - right / width_pt,
+        bottom=bottom / height_pt,
+        top=1 - top / height_pt,
+    )
     return figure
 
 
@@ -199,13 +245,19 @@ def _finish(raw: str, *, title: str, description: str, chart_id: str | None) -> 
         root.set(name, css)
     for defs in [e for e in root if e.tag == f"{{{SVG_NS}}}defs" and len(e) == 0]:
         root.remove(defs)
+    # Plain tags and an explicit xmlns: ElementTree's namespace prefixes are process-wide, and
+    # another library registering one for SVG must not change these bytes.
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag.startswith("{"):
+            element.tag = element.tag.split("}", 1)[1]
+    root.set("xmlns", SVG_NS)
     title_id, desc_id = f"{prefix}-title", f"{prefix}-desc"
     root.set("role", "img")
     root.set("aria-labelledby", f"{title_id} {desc_id}")
     root.set("class", "wm-chart")
-    title_element = ET.Element(f"{{{SVG_NS}}}title", {"id": title_id})
+    title_element = ET.Element("title", {"id": title_id})
     title_element.text = title
-    desc_element = ET.Element(f"{{{SVG_NS}}}desc", {"id": desc_id})
+    desc_element = ET.Element("desc", {"id": desc_id})
     desc_element.text = description
     root.insert(0, desc_element)
     root.insert(0, title_element)
@@ -227,6 +279,7 @@ def _summary(description: str, lines: Sequence[str]) -> str:
     return " ".join(part if part.endswith(".") else part + "." for part in parts)
 
 
+@_cached
 def stacked_bar_chart(
     *,
     title: str,
@@ -266,7 +319,13 @@ def stacked_bar_chart(
         else:
             rows.append([float(value) for value in bar.values])
     with _LOCK, matplotlib.rc_context(_RC):
-        figure = _new_figure(0.9 + 0.42 * len(bars) + 0.25 * math.ceil(len(segments) / 3))
+        legend_rows = math.ceil(len(segments) / 3)
+        figure = _new_figure(
+            0.7 + 0.42 * len(bars) + 0.22 * legend_rows,
+            left=_text_width([bar.label for bar in bars]) + 14,
+            bottom=24,
+            top=legend_rows * 15 + 8,
+        )
         axes = figure.add_subplot()
         positions = list(range(len(bars)))
         lefts = [0.0] * len(bars)
@@ -305,9 +364,12 @@ def stacked_bar_chart(
             axes.set_xlim(0, max(max(lefts), 1.0))
         for side in ("top", "right"):
             axes.spines[side].set_visible(False)
-        axes.legend(
-            loc="lower left",
-            bbox_to_anchor=(0, 1.0),
+        handles, handle_labels = axes.get_legend_handles_labels()
+        figure.legend(
+            handles,
+            handle_labels,
+            loc="upper left",
+            bbox_to_anchor=(0.0, 1.0),
             ncols=min(len(segments), 3),
             frameon=False,
             fontsize=8,
@@ -324,6 +386,7 @@ def stacked_bar_chart(
         )
 
 
+@_cached
 def interval_chart(
     *,
     title: str,
@@ -348,7 +411,12 @@ def interval_chart(
                 f"[{item.low}, {item.high}]"
             )
     with _LOCK, matplotlib.rc_context(_RC):
-        figure = _new_figure(0.8 + 0.45 * len(estimates))
+        figure = _new_figure(
+            0.7 + 0.45 * len(estimates),
+            left=_text_width([item.label for item in estimates]) + 14,
+            bottom=40 if x_label else 24,
+            top=10,
+        )
         axes = figure.add_subplot()
         reference_line = axes.axvline(
             reference, color="#666666", linewidth=1, linestyle="--", zorder=1
@@ -391,6 +459,7 @@ def interval_chart(
         )
 
 
+@_cached
 def line_chart(
     *,
     title: str,
@@ -418,7 +487,13 @@ def line_chart(
     categorical = any(isinstance(value, str) for value in x)
     positions = [float(i) for i in range(len(x))] if categorical else [float(v) for v in x]
     with _LOCK, matplotlib.rc_context(_RC):
-        figure = _new_figure(3.2)
+        tick_labels = [str(v) for v in x] if categorical else []
+        figure = _new_figure(
+            3.2,
+            left=(58 if percent else 50) + (16 if y_label else 0),
+            bottom=(40 if x_label else 26) + (_text_width(tick_labels) * 0.5 if len(x) > 6 else 0),
+            top=10,
+        )
         axes = figure.add_subplot()
         for s, item in enumerate(series):
             values = [math.nan if value is None else value for value in item.values]
@@ -433,7 +508,11 @@ def line_chart(
             )
             line.set_gid(f"wm-line-{s}")
         if categorical:
-            axes.set_xticks(positions, [str(value) for value in x])
+            axes.set_xticks(positions, tick_labels)
+            if len(x) > 6:
+                for label in axes.get_xticklabels():
+                    label.set_rotation(30)
+                    label.set_horizontalalignment("right")
         if percent:
             axes.set_ylim(0, 1)
             axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _percent(v)))
@@ -463,6 +542,7 @@ def line_chart(
         )
 
 
+@_cached
 def bar_chart(
     *,
     title: str,
@@ -492,7 +572,13 @@ def bar_chart(
             raise ValueError(f"bar_chart: series {item.label!r} has a negative value")
     shown = _percent if percent else _number
     with _LOCK, matplotlib.rc_context(_RC):
-        figure = _new_figure(3.2)
+        rotated = len(categories) > 5
+        figure = _new_figure(
+            3.2 + (0.3 if rotated else 0.0),
+            left=(58 if percent else 50) + (16 if y_label else 0),
+            bottom=26 + (_text_width(categories) * 0.55 if rotated else 0),
+            top=10,
+        )
         axes = figure.add_subplot()
         count = len(series)
         width = 0.75 if stacked or count == 1 else 0.8 / count
@@ -524,7 +610,7 @@ def bar_chart(
         if stacked:
             axes.bar_label(containers, labels=[shown(v) for v in bottoms], fontsize=8)
         axes.set_xticks(range(len(categories)), list(categories))
-        if len(categories) > 5:
+        if rotated:
             for label in axes.get_xticklabels():
                 label.set_rotation(30)
                 label.set_horizontalalignment("right")

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "welcomematch.trial",
     "welcomematch.lifecycle",
     "welcomematch.surveys",
+    "welcomematch.reports",
     "welcomematch.mail",
     "welcomematch.web",
 ]

@@ -21,6 +21,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "welcomematch.cli.app",
     "welcomematch.cli.intake",
     "welcomematch.cli.trial",
+    "welcomematch.cli.surveys",
+    "welcomematch.cli.reports",
     "welcomematch.cli.mail",
 )
 
