@@ -36,6 +36,7 @@ from welcomematch.lifecycle.models import ContactPerson, CulturalAmbassador, Mat
 from welcomematch.matching import services as matching
 from welcomematch.matching.models import MatchingRound
 from welcomematch.programmes.models import City, Programme
+from welcomematch.surveys.demo import build_survey_demo
 from welcomematch.trial import services as trial_services
 from welcomematch.trial.models import ControlAssignment
 
@@ -406,6 +407,7 @@ def build_demo(*, seed: int = 2020, password: str) -> DemoSummary:
             summary.households += 1
     _run_rounds(rng, summary, cities)
     _create_study(summary)
+    build_survey_demo(programme=programme, coordinator=coordinator, seed=seed)
     return summary
 
 

@@ -108,3 +108,30 @@ def test_an_item_without_dutch_wording_is_refused_in_the_admin(admin_client):
     assert response.status_code == 200
     assert "nl" in str(response.context["inline_admin_formsets"][0].formset.non_form_errors())
     assert Instrument.objects.filter(moment="midterm", side="newcomer").count() == 1
+
+
+def test_adding_an_instrument_for_a_new_moment_and_side_makes_its_version_one(admin_client):
+    import json
+
+    url = reverse("admin:surveys_instrument_add")
+    data = {
+        "moment": "intake",
+        "side": "group_member",
+        "note": "group members' intake",
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000",
+        "items-0-position": "1",
+        "items-0-code": "volunteered_before",
+        "items-0-scale": "yes_no",
+        "items-0-text": json.dumps(
+            {"nl": "Heeft u eerder vrijwilligerswerk gedaan?", "en": "Have you volunteered?"}
+        ),
+        "items-0-required": "on",
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    made = Instrument.objects.get(moment="intake", side="group_member")
+    assert (made.version, made.is_current) == (1, True)
+    assert list(made.items.values_list("code", flat=True)) == ["volunteered_before"]

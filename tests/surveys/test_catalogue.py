@@ -97,3 +97,12 @@ def test_instruments_apply_to_a_programme_created_later_without_a_further_step()
     # Instruments are global: the new programme sees the same current instruments.
     assert Instrument.objects.filter(is_current=True).count() == len(shipped_instruments())
     assert Item.objects.filter(instrument__is_current=True, code="trust_match").count() == 4
+
+
+@pytest.mark.django_db
+def test_flush_then_post_migrate_puts_the_shipped_instruments_back() -> None:
+    from django.core.management import call_command
+
+    Instrument.objects.all().delete()
+    call_command("flush", interactive=False, verbosity=0)  # sends post_migrate, as migrate does
+    assert Instrument.objects.filter(is_current=True).count() == len(shipped_instruments())

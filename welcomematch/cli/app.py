@@ -95,6 +95,8 @@ def run_demo(args: argparse.Namespace) -> int:
         f"  admin / {password}   ambassador / {password}   researcher / {password}",
         flush=True,
     )
+    if not settings.EMAIL_URL:
+        print(f"E-mail (no EMAIL_URL set) is written as files to {settings.EMAIL_FILE_PATH}")
     if args.no_serve:
         return 0
     return _serve(args.address, migrate=False)

@@ -38,7 +38,8 @@ class WaveOpenForm(forms.Form):
         empty_label=_("All cities"),
     )
     closes_on = forms.DateField(
-        label=_("Links work until"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Links work until"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     send_invitations = forms.BooleanField(
         label=_("Send each respondent their personal link by e-mail now"),

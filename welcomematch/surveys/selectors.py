@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -316,7 +315,3 @@ def wave_completion(*, wave: SurveyWave) -> Completion:
         arms=sorted(tallies["arm"].values(), key=lambda t: t.key != "treatment"),
         missing=missing,
     )
-
-
-def status_counts(*, wave: SurveyWave) -> Counter[str]:
-    return Counter(_status_of(r) for r in wave.respondents.prefetch_related("responses"))

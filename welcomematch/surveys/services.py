@@ -396,10 +396,15 @@ def wave_open(
     if not planned:
         raise ValidationError(ERR_NOTHING)
     result = WaveOpened(wave=wave)
+    tokens = []
     for respondent in planned:
-        token = _issue(respondent)
-        respondent.full_clean(exclude=["wave"])
-        respondent.save()
+        tokens.append(_issue(respondent))
+        # The related rows were read from the database just now: check the fields only.
+        respondent.clean_fields(
+            exclude=["wave", "group", "group_member", "household", "person", "match", "city"]
+        )
+    Respondent.objects.bulk_create(planned)
+    for respondent, token in zip(planned, tokens, strict=True):
         result.links.append((respondent, token))
         if send_invitations:
             if _enqueue_link(
@@ -426,7 +431,11 @@ def wave_open(
 
 
 def _open_respondent(respondent: Respondent, now: datetime) -> Respondent:
-    respondent = Respondent.objects.select_for_update().select_related("wave").get(pk=respondent.pk)
+    respondent = (
+        Respondent.objects.select_for_update(of=("self",))
+        .select_related("wave")
+        .get(pk=respondent.pk)
+    )
     if respondent.wave.closes_at <= now:
         raise ValidationError(ERR_WAVE_CLOSED)
     return respondent
@@ -535,17 +544,27 @@ def _clean(
 
 
 def _write_answers(response: Response, cleaned: Mapping[str, Any]) -> None:
+    """Store cleaned answers: new ones created, changed ones updated, blank ones removed."""
+    existing = {a.item_code: a for a in Answer.objects.filter(response=response)}
+    blank = [code for code, value in cleaned.items() if value is None and code in existing]
+    if blank:
+        Answer.objects.filter(response=response, item_code__in=blank).delete()
+    changed = []
     for code, value in cleaned.items():
-        if value is None:
-            Answer.objects.filter(response=response, item_code=code).delete()
-        else:
-            Answer.objects.update_or_create(
-                response=response, item_code=code, defaults={"value": value}
-            )
+        if value is not None and code in existing and existing[code].value != value:
+            existing[code].value = value
+            changed.append(existing[code])
+    if changed:
+        Answer.objects.bulk_update(changed, ["value"])
+    Answer.objects.bulk_create(
+        Answer(response=response, item_code=code, value=value)
+        for code, value in cleaned.items()
+        if value is not None and code not in existing
+    )
 
 
 def _response_for(respondent: Respondent, *, source: str, now: datetime) -> Response:
-    response = respondent.responses.first()
+    response = Response.objects.filter(respondent=respondent).select_related("instrument").first()
     if response is not None:
         return response
     wave = respondent.wave
@@ -553,19 +572,21 @@ def _response_for(respondent: Respondent, *, source: str, now: datetime) -> Resp
     if instrument is None:
         raise ValidationError(message(ERR_NO_INSTRUMENT, moment=wave.moment, side=respondent.side))
     response = Response(
-        programme=wave.programme,
+        programme_id=wave.programme_id,
         moment=wave.moment,
         side=respondent.side,
         instrument=instrument,
         respondent=respondent,
-        group=respondent.group,
-        household=respondent.household,
-        city=respondent.city,
+        group_id=respondent.group_id,
+        household_id=respondent.household_id,
+        city_id=respondent.city_id,
         trial_arm=respondent.trial_arm,
         started_at=now,
         source=source,
     )
-    response.full_clean(exclude=["respondent"])
+    response.clean_fields(
+        exclude=["programme", "instrument", "respondent", "group", "household", "city"]
+    )
     try:
         with transaction.atomic():
             response.save()
@@ -650,7 +671,11 @@ def response_enter_interview(
     (``source=interview``, ``entered_by``). Questions the person did not answer stay blank.
     A response the person already sent through their link is not overwritten."""
     now = now or timezone.now()
-    respondent = Respondent.objects.select_for_update().select_related("wave").get(pk=respondent.pk)
+    respondent = (
+        Respondent.objects.select_for_update(of=("self",))
+        .select_related("wave")
+        .get(pk=respondent.pk)
+    )
     response = _response_for(respondent, source=Source.INTERVIEW, now=now)
     if response.submitted_at is not None:
         raise ValidationError(ERR_SUBMITTED)

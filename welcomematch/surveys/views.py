@@ -283,7 +283,7 @@ def _render_public(
         )
     response["Content-Language"] = respondent.language
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # the token never leaves the site
     return response
 
 
