@@ -29,7 +29,13 @@ def test_the_demo_study_covers_every_randomised_pair_and_its_page_opens():
     page = client.get(reverse("trial:study"))
     assert page.status_code == 200
     assert page.context["balance"]
-    assert [o["data"]["outcome"] for o in page.context["outcomes"]] == [
-        "dutch_cefr_gain",
-        "in_work_or_education",
-    ]
+    outcomes = page.context["outcomes"]
+    assert [o["data"]["outcome"] for o in outcomes] == ["dutch_cefr_gain", "in_work_or_education"]
+    for outcome in outcomes:
+        data = outcome["data"]
+        # Final-survey outcomes for both arms, and more attrition in the control arm.
+        assert data["observed"]["treatment"] > 0 and data["observed"]["control"] > 0
+        assert data["attrition"]["control"] > data["attrition"]["treatment"]
+        assert data["paired"] is not None and outcome["chart"].startswith("<svg")
+    assert page.context["rates"].moment == "final"
+    assert page.context["attrition_chart"].startswith("<svg")
