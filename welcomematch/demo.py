@@ -37,6 +37,7 @@ from welcomematch.matching import services as matching
 from welcomematch.matching.models import MatchingRound
 from welcomematch.programmes.models import City, Programme
 from welcomematch.surveys.demo import build_survey_demo
+from welcomematch.trial import services as trial_services
 from welcomematch.trial.models import ControlAssignment
 
 #: (city, GeoNames municipality, CBS municipality code, groups, households, centre lat, lon)
@@ -392,8 +393,27 @@ def build_demo(*, seed: int = 2020, password: str) -> DemoSummary:
             )
             summary.households += 1
     _run_rounds(rng, summary, cities)
+    _create_study(summary)
     build_survey_demo(programme=programme, coordinator=coordinator, seed=seed)
     return summary
+
+
+def _create_study(summary: DemoSummary) -> None:
+    """The programme's trial: its period covers the rounds (about 280 days ago) and the
+    final survey still under way, so control households stay held."""
+    today = timezone.localdate()
+    trial_services.study_create(
+        programme=summary.programme,
+        title="Samen Hier – effect van een Welkom Groep",
+        starts_on=today - timedelta(days=300),
+        ends_on=today + timedelta(days=90),
+        analysis_seed=2020,
+        outcomes=[
+            trial_services.OUTCOME_PRESETS["dutch_cefr_gain"],
+            trial_services.OUTCOME_PRESETS["in_work_or_education"],
+        ],
+        actor=User.objects.filter(username="admin").first(),
+    )
 
 
 def _build_ambassadors(rng: random.Random, programme: Programme, cities: dict[str, City]) -> None:

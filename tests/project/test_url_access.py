@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from welcomematch.lifecycle.models import ContactPerson
 from welcomematch.matching import services as matching
 from welcomematch.programmes.models import Category, CategoryKind
 from welcomematch.surveys import services as surveys
+from welcomematch.trial import services as trial
 
 pytestmark = pytest.mark.django_db
 
@@ -179,6 +181,15 @@ def _programme_records(slug: str, *, users: bool) -> dict[str, Any]:
         records[which]["wave"] = opened.wave
         records[which]["respondent"], token = opened.links[0]
         records.setdefault("survey_token", token)
+    records["study"] = trial.study_create(
+        programme=programme,
+        title=f"Study {slug}",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2027, 6, 30),
+        analysis_seed=1,
+        outcomes=[],
+        actor=None,
+    )
     records["import_run"] = import_preview(
         programme=programme,
         city=city,

@@ -34,7 +34,7 @@ from welcomematch.lifecycle.models import (
 from welcomematch.matching.selectors import pair_check
 from welcomematch.programmes.models import Category, CategoryKind
 from welcomematch.transitions import transition
-from welcomematch.trial.models import ControlAssignment
+from welcomematch.trial import selectors as trial_selectors
 
 MATCH_TRANSITIONS: dict[str, frozenset[str]] = {
     MatchStatus.PROPOSED: frozenset(
@@ -105,7 +105,7 @@ def match_create(
     ):
         if busy:
             raise ValidationError(message(ERR_BUSY, reference=reference))
-    if ControlAssignment.objects.filter(household=household).exists():
+    if trial_selectors.household_held_in_control(household):
         raise ValidationError(message(ERR_CONTROL, reference=household.reference))
     for row in (group, household):
         if row.latitude is None or row.longitude is None:

@@ -18,7 +18,7 @@ from welcomematch.intake.models import Exclusion, Household, WelcomeGroup
 from welcomematch.lifecycle.models import OPEN_MATCH_STATUSES, Match, MatchStatus
 from welcomematch.matching.models import MatchingRound, RoundStatus
 from welcomematch.programmes.models import City, Programme
-from welcomematch.trial.models import ControlAssignment
+from welcomematch.trial import selectors as trial_selectors
 
 ERR_NOT_RUN = _("This round has not run yet.")
 ERR_ENGINE_INPUT = _("The round cannot run: %(detail)s")
@@ -54,10 +54,10 @@ def group_ready_condition() -> Q:
 
 
 def household_ready_condition() -> Q:
-    """The condition a household row meets when it is ready to match: as a group, and never
-    drawn as a control (a control household stays in the control arm for the evaluation)."""
-    control = ControlAssignment.objects.filter(household=OuterRef("pk"))
-    return _ready_condition(side="household") & ~Q(Exists(control))
+    """The condition a household row meets when it is ready to match: as a group, and not held
+    in the control arm (a control household stays there for the study period, unless an
+    administrator recorded a protocol deviation; see :func:`trial.selectors.held_in_control`)."""
+    return _ready_condition(side="household") & ~Q(trial_selectors.held_in_control())
 
 
 def _in_place(qs: QuerySet[Any], *, programme: Programme, city: City | None) -> QuerySet[Any]:
@@ -79,13 +79,17 @@ def households_ready(*, programme: Programme, city: City | None = None) -> Query
 
 def round_pool(*, round: MatchingRound) -> tuple[QuerySet[WelcomeGroup], QuerySet[Household]]:
     """Who a round takes when it runs now: the ready groups and households of its programme
-    and city, only the selected ones among them when the round names participants."""
+    and city, only the selected ones among them when the round names participants; a round
+    with the control arm leaves out households that were in the trial before (they keep their
+    arm, and the coin could make them a control)."""
     groups = groups_ready(programme=round.programme, city=round.city)
     households = households_ready(programme=round.programme, city=round.city)
     if round.selected_groups.exists():
         groups = groups.filter(pk__in=round.selected_groups.all())
     if round.selected_households.exists():
         households = households.filter(pk__in=round.selected_households.all())
+    if round.control_arm:  # earlier trial participants keep their arm: never a control
+        households = trial_selectors.control_candidates(households)
     return groups, households
 
 

@@ -37,6 +37,7 @@ from welcomematch.matching.models import (
 )
 from welcomematch.programmes.models import City, Programme
 from welcomematch.transitions import transition
+from welcomematch.trial import selectors as trial_selectors
 from welcomematch.trial.models import ControlAssignment
 
 ROUND_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -56,6 +57,10 @@ ERR_NOT_AVAILABLE = _(
     "run the round again before confirming."
 )
 ERR_SETTINGS = _("These round settings cannot be used: %(detail)s")
+ERR_NOT_CONTROL_CANDIDATE = _(
+    "%(reference)s has been in the trial before and keeps its arm, so it cannot become a "
+    "control; run the round again before confirming."
+)
 
 #: Round settings the form has a field for: the core's error on one of them is put on that field.
 SETTING_FIELDS = frozenset({"max_distance_km", "mechanism", "control_arm", "seed"})
@@ -317,6 +322,16 @@ def round_confirm(*, round: MatchingRound, actor: User | None) -> MatchingRound:
         if proposal.household_id not in ready_households:
             raise ValidationError(
                 message(ERR_NOT_AVAILABLE, reference=proposal.household.reference)
+            )
+    candidates = set(
+        trial_selectors.control_candidates(
+            HouseholdRow.objects.filter(pk__in=[p.household_id for p in proposals])
+        ).values_list("pk", flat=True)
+    )
+    for proposal in proposals:
+        if proposal.role == ProposalRole.CONTROL and proposal.household_id not in candidates:
+            raise ValidationError(
+                message(ERR_NOT_CONTROL_CANDIDATE, reference=proposal.household.reference)
             )
     treatment = {p.group_id: p for p in proposals if p.role == ProposalRole.MATCH}
     for proposal in proposals:
