@@ -32,6 +32,9 @@ FORM_MODULES = (
     "welcomematch.lifecycle.forms",
     "welcomematch.matching.forms",
     "welcomematch.privacy.forms",
+    "welcomematch.reports.forms",
+    "welcomematch.surveys.forms",
+    "welcomematch.trial.forms",
     "welcomematch.web.forms",
 )
 #: Tables a refused request may still write to: the audit trail (reads, failed logins),
