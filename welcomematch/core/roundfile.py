@@ -108,11 +108,40 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+class _LongInteger:
+    """An integer of more digits than Python converts (its digit limit): never valid, so it
+    is kept as this marker and refused by the check of its field, which names the field."""
+
+    def __init__(self, digits: str) -> None:
+        self.digits = len(digits.lstrip("-"))
+
+    def __repr__(self) -> str:
+        return f"an integer of {self.digits} digits"
+
+
+def _integer_or_marker(text: str) -> int | _LongInteger:
+    try:
+        return int(text)
+    except ValueError:
+        return _LongInteger(text)
+
+
 def _parse_json(text: str | bytes, what: str) -> Any:
     try:
-        return json.loads(
-            text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys
-        )
+        try:
+            return json.loads(
+                text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys
+            )
+        except ValueError as exc:
+            if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):
+                raise
+            # An integer beyond Python's digit limit: parsed again, keeping it as a marker.
+            return json.loads(
+                text,
+                parse_constant=_reject_constant,
+                parse_int=_integer_or_marker,
+                object_pairs_hook=_no_duplicate_keys,
+            )
     except json.JSONDecodeError as exc:
         raise InvalidInput(
             f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", record=what
@@ -121,8 +150,6 @@ def _parse_json(text: str | bytes, what: str) -> Any:
         raise InvalidInput(f"not UTF-8 text: {exc.reason}", record=what) from None
     except RecursionError:
         raise InvalidInput("not valid JSON: nested too deeply", record=what) from None
-    except ValueError as exc:  # a number too long to convert (Python's digit limit)
-        raise InvalidInput(f"not a usable number: {exc}", record=what) from None
 
 
 def _check_keys(
@@ -512,7 +539,7 @@ def _result_unmatched(value: Any, where: str) -> Unmatched:
     obj = _object(value, where, None)
     _check_keys(obj, where, _UNMATCHED_KEYS, _UNMATCHED_KEYS)
     reason = obj["reason"]
-    if reason not in {r.value for r in UnmatchedReason}:
+    if not isinstance(reason, str) or reason not in {r.value for r in UnmatchedReason}:
         _fail(where, "reason", f"unknown reason {_show(reason)}")
     return Unmatched(
         id=_string(obj["id"], where, "id"),
