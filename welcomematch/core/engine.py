@@ -72,16 +72,6 @@ def canonical_round(round: Round) -> Round:
     )
 
 
-def _reason(in_range: int, capacity_ok: int, eligible: int) -> UnmatchedReason:
-    if in_range == 0:
-        return UnmatchedReason.NO_PARTNER_IN_RANGE
-    if capacity_ok == 0:
-        return UnmatchedReason.VULNERABILITY
-    if eligible == 0:
-        return UnmatchedReason.EXCLUDED
-    return UnmatchedReason.PARTNERS_TAKEN
-
-
 def _unmatched(
     ids: list[str],
     assigned: npt.NDArray[np.bool_],
@@ -92,7 +82,9 @@ def _unmatched(
     return tuple(
         Unmatched(
             ids[i],
-            _reason(int(in_range[i]), int(capacity_ok[i]), int(eligible[i])),
+            UnmatchedReason.first_that_applies(
+                int(in_range[i]), int(capacity_ok[i]), int(eligible[i])
+            ),
             int(eligible[i]),
         )
         for i in np.flatnonzero(~assigned).tolist()

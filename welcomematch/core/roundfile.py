@@ -38,7 +38,6 @@ from welcomematch.core.model import (
     UnmatchedReason,
 )
 from welcomematch.core.validation import (
-    MAX_LEVEL,
     check_integer,
     check_number,
     check_parameters,
@@ -46,6 +45,7 @@ from welcomematch.core.validation import (
     check_strings,
     check_text,
     fail,
+    plain_values_ok,
     show,
 )
 from welcomematch.core.validation import is_unicode as _unicode
@@ -278,20 +278,7 @@ def _fast_participant(
     type_ = value.get("type")
     ranking = value.get("ranking")
     exclude = value.get("exclude", [])
-    if (
-        type(ident) is str
-        and ident
-        and _unicode(ident)
-        and type(lat) is float
-        and -90.0 <= lat <= 90.0
-        and type(lon) is float
-        and -180.0 <= lon <= 180.0
-        and type(level) is int
-        and 0 <= level <= MAX_LEVEL
-        and type(type_) is str
-        and type_
-        and _unicode(type_)
-    ):
+    if plain_values_ok(ident, lat, lon, level, type_):
         ranks = _clean_strings(ranking, seen)
         excludes = _clean_strings(exclude, seen)
         if ranks is not None and excludes is not None:

@@ -203,16 +203,6 @@ def _eligible(round: Round) -> _Eligible:
     )
 
 
-def _reason(in_range: int, capacity_ok: int, eligible: int) -> UnmatchedReason:
-    if in_range == 0:
-        return UnmatchedReason.NO_PARTNER_IN_RANGE
-    if capacity_ok == 0:
-        return UnmatchedReason.VULNERABILITY
-    if eligible == 0:
-        return UnmatchedReason.EXCLUDED
-    return UnmatchedReason.PARTNERS_TAKEN
-
-
 def _check_pairs(round: Round, result: Result) -> None:
     groups = {g.id: g for g in round.groups}
     households = {h.id: h for h in round.households}
@@ -316,7 +306,7 @@ def _check_unmatched(
         for u in listed:
             k = index[side][u.id]
             in_range, capacity_ok, n_eligible = (int(c[k]) for c in counts)
-            reason = _reason(in_range, capacity_ok, n_eligible)
+            reason = UnmatchedReason.first_that_applies(in_range, capacity_ok, n_eligible)
             if u.reason != reason:
                 raise _fail(
                     "wrong reason",

@@ -18,6 +18,7 @@ picked by :func:`cheapest_per_node`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -26,7 +27,7 @@ import numpy as np
 from welcomematch.core.eligibility import Candidates
 from welcomematch.core.errors import Infeasible
 from welcomematch.core.flow.tuning import DEFAULT_TUNING, F64, I64, Bools, Ints, Tuning
-from welcomematch.core.model import Round
+from welcomematch.core.model import Group, Household, Round
 
 __all__ = [
     "COST_LIMIT",
@@ -36,6 +37,7 @@ __all__ = [
     "lowest_levels",
     "pair_costs",
     "pair_ranks",
+    "rank_tables",
 ]
 
 #: Costs times (nodes + 1) must stay below this (OR-Tools scales costs by the node count).
@@ -53,6 +55,35 @@ def _rank_dtype(max_rank: int) -> type[np.signedinteger[Any]]:
     return np.int64
 
 
+def rank_tables(round: Round) -> tuple[I64, I64, I64, I64]:
+    """The rankings as tables: ``rank_g(h)`` is ``g_table[g, h_type[h]]`` and ``rank_h(g)``
+    is ``h_table[h, g_type[g]]`` (0-based position of the type, ``len(ranking)`` if absent).
+    Types are numbered in sorted order."""
+    g_types = sorted({g.type for g in round.groups})
+    h_types = sorted({h.type for h in round.households})
+    g_code = {t: i for i, t in enumerate(g_types)}
+    h_code = {t: i for i, t in enumerate(h_types)}
+    tables = []
+    sides: tuple[tuple[Sequence[Group | Household], dict[str, int], int], ...] = (
+        (round.groups, h_code, len(h_types)),
+        (round.households, g_code, len(g_types)),
+    )
+    for own, code, n_types in sides:
+        table = np.empty((len(own), n_types), dtype=np.int64)
+        for i, p in enumerate(own):
+            table[i, :] = len(p.ranking)
+            for pos, t in enumerate(p.ranking):
+                other = code.get(t)
+                if other is not None:
+                    table[i, other] = pos
+        tables.append(table)
+    g_type = np.fromiter((g_code[g.type] for g in round.groups), np.int64, len(round.groups))
+    h_type = np.fromiter(
+        (h_code[h.type] for h in round.households), np.int64, len(round.households)
+    )
+    return tables[0], tables[1], g_type, h_type
+
+
 def pair_ranks(
     round: Round, candidates: Candidates, tuning: Tuning = DEFAULT_TUNING
 ) -> tuple[Ints, Ints]:
@@ -62,24 +93,8 @@ def pair_ranks(
     a ranking, usually a handful): the arrays have one entry per candidate pair, so their
     width is memory traffic everywhere they are read.
     """
-    g_types = sorted({g.type for g in round.groups})
-    h_types = sorted({h.type for h in round.households})
-    g_code = {t: i for i, t in enumerate(g_types)}
-    h_code = {t: i for i, t in enumerate(h_types)}
-    g_table = np.empty((len(round.groups), len(h_types)), dtype=np.int64)
-    for i, g in enumerate(round.groups):
-        g_table[i, :] = len(g.ranking)
-        for pos, t in enumerate(g.ranking):
-            code = h_code.get(t)
-            if code is not None:
-                g_table[i, code] = pos
-    h_table = np.empty((len(round.households), len(g_types)), dtype=np.int64)
-    for j, h in enumerate(round.households):
-        h_table[j, :] = len(h.ranking)
-        for pos, t in enumerate(h.ranking):
-            code = g_code.get(t)
-            if code is not None:
-                h_table[j, code] = pos
+    g_table, h_table, g_type, h_type = rank_tables(round)
+    n_g_types, n_h_types = h_table.shape[1], g_table.shape[1]
     top = max(int(g_table.max(initial=0)), int(h_table.max(initial=0)))
     dtype = _rank_dtype(top)
     m = len(candidates)
@@ -87,23 +102,17 @@ def pair_ranks(
         return np.zeros(0, dtype), np.zeros(0, dtype)
     g_flat = g_table.astype(dtype).ravel()
     h_flat = h_table.astype(dtype).ravel()
-    h_type = np.fromiter(
-        (h_code[h.type] for h in round.households), dtype=np.int64, count=len(round.households)
-    )
-    g_type = np.fromiter(
-        (g_code[g.type] for g in round.groups), dtype=np.int64, count=len(round.groups)
-    )
     group_rank = np.empty(m, dtype)
     household_rank = np.empty(m, dtype)
 
     def gather(lo: int, hi: int) -> None:
         gi = candidates.group[lo:hi].astype(np.int64)
         hj = candidates.household[lo:hi].astype(np.int64)
-        index = gi * len(h_types)
+        index = gi * n_h_types
         index += h_type[hj]
         np.take(g_flat, index, out=group_rank[lo:hi])
         index = hj
-        index *= len(g_types)
+        index *= n_g_types
         index += g_type[gi]
         np.take(h_flat, index, out=household_rank[lo:hi])
 
