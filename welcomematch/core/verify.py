@@ -45,7 +45,7 @@ from scipy.spatial import cKDTree
 
 from welcomematch.core.errors import Infeasible
 from welcomematch.core.geo import chord_for_km, haversine_km_array, unit_vectors
-from welcomematch.core.model import Mechanism, Result, Round, UnmatchedReason
+from welcomematch.core.model import Group, Household, Mechanism, Result, Round, UnmatchedReason
 
 __all__ = ["VALID_AND_OPTIMAL", "VALID_AND_STABLE", "Violation", "first_violation", "verdict"]
 
@@ -437,6 +437,33 @@ def _least_cost(
     return best_preference, best_distance, pairs * unit
 
 
+def _ranks_of_pairs(
+    own: Sequence[Group | Household],
+    own_index: I64,
+    other: Sequence[Group | Household],
+    other_index: I64,
+) -> I64:
+    """``rank_own(other)`` of every pair, participant by participant: the position of the
+    other's type in the own ranking, the ranking's length if absent."""
+    types = sorted({p.type for p in other})
+    code = {t: k for k, t in enumerate(types)}
+    other_code = np.array([code[p.type] for p in other], dtype=np.int64)
+    ranks = np.empty(own_index.shape[0], dtype=np.int64)
+    order = np.argsort(own_index, kind="stable")
+    bounds = np.searchsorted(own_index[order], np.arange(len(own) + 1))
+    for i, p in enumerate(own):
+        lo, hi = int(bounds[i]), int(bounds[i + 1])
+        if lo == hi:
+            continue
+        lookup = np.full(len(types), len(p.ranking), dtype=np.int64)
+        for position, t in enumerate(p.ranking):
+            if t in code:
+                lookup[code[t]] = position
+        at = order[lo:hi]
+        ranks[at] = lookup[other_code[other_index[at]]]
+    return ranks
+
+
 def _check_optimal(round: Round, result: Result, eligible: _Eligible) -> None:
     n_g, n_h = len(round.groups), len(round.households)
     control_arm = round.parameters.control_arm
@@ -455,16 +482,9 @@ def _check_optimal(round: Round, result: Result, eligible: _Eligible) -> None:
             raise _fail("not optimal", f"{name}: the result has {got}, the maximum is {best}")
     g_index = {g.id: i for i, g in enumerate(round.groups)}
     h_index = {h.id: j for j, h in enumerate(round.households)}
-    g_types = [g.type for g in round.groups]
-    h_types = [h.type for h in round.households]
-    preference = np.fromiter(
-        (
-            _rank(round.groups[i].ranking, h_types[j])
-            + _rank(round.households[j].ranking, g_types[i])
-            for i, j in zip(eligible.group.tolist(), eligible.household.tolist(), strict=True)
-        ),
-        dtype=np.int64,
-        count=eligible.group.shape[0],
+    preference = _ranks_of_pairs(round.groups, eligible.group, round.households, eligible.household)
+    preference += _ranks_of_pairs(
+        round.households, eligible.household, round.groups, eligible.group
     )
     best_preference, best_distance, slack = _least_cost(
         eligible,
