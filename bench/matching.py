@@ -100,7 +100,7 @@ def worker_ilp(size: str, control_arm: bool, budget: float) -> dict[str, Any]:
 
     from welcomematch.core.eligibility import eligibility
     from welcomematch.core.engine import canonical_round
-    from welcomematch.core.optimal import pair_ranks
+    from welcomematch.core.flow.costs import pair_ranks
 
     r = canonical_round(_round(size, control_arm))
     c, _ = eligibility(r)

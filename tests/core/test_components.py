@@ -11,12 +11,16 @@ from scipy.sparse.csgraph import connected_components
 from scipy.stats import chisquare
 
 from tests.core.oracle import check_result, oracle_levels, result_levels
-from tests.core.test_optimal import assert_levels_match
+from tests.core.test_optimal import assert_levels_match, solve_whole
 from welcomematch.core.eligibility import eligible_candidates
 from welcomematch.core.engine import canonical_round, run_round
+from welcomematch.core.flow.plan import components
+from welcomematch.core.flow.tuning import Tuning
 from welcomematch.core.generate import generate_round
 from welcomematch.core.model import Group, Household, Parameters, Round
-from welcomematch.core.optimal import components, pair_ranks, solve_optimal
+
+#: Every component a network of its own, every network pruned and certified.
+EACH_PRUNED = Tuning(prune_above=0, network_arcs=1)
 
 
 def towns(seed: int, *, control_arm: bool, groups: int = 40, households: int = 100) -> Round:
@@ -86,28 +90,17 @@ def test_one_network_per_component_forced_pruning_matches_the_ilp(control_arm: b
     # is pruned and certified.
     for seed in range(12):
         r = canonical_round(towns(100 + seed, control_arm=control_arm))
-        c = eligible_candidates(r)
-        gr, hr = pair_ranks(r, c)
-        split = solve_optimal(
-            r,
-            c,
-            gr + hr,
-            seed=r.parameters.seed,
-            control_arm=control_arm,
-            prune_above=0,
-            network_arcs=1,
-        )
-        assert split.networks == split.components > 2
-        assert split.pruned_networks == split.networks
+        split = solve_whole(r, EACH_PRUNED)
+        stats, [part], [control] = split.stats, split.parts, split.control
+        assert stats.networks == stats.components > 2
+        assert stats.pruned_networks == stats.networks
         want = oracle_levels(r)
-        assert split.pairs.shape[0] == want.pairs + (want.doubles if control_arm else 0)
-        chosen = split.pairs
-        assert int((gr + hr)[chosen].sum()) == want.preference_cost
-        assert float(c.distance_km[chosen].sum()) == pytest.approx(want.total_distance_km, abs=1e-6)
-        matched = int((~split.control).sum())
-        assert matched == want.pairs
+        assert part.group.shape[0] == want.pairs + (want.doubles if control_arm else 0)
+        assert int((part.group_rank + part.household_rank).sum()) == want.preference_cost
+        assert float(part.distance_km.sum()) == pytest.approx(want.total_distance_km, abs=1e-6)
+        assert int((~control).sum()) == want.pairs
         if control_arm:
-            assert int(split.control.sum()) == want.doubles
+            assert int(control.sum()) == want.doubles
 
 
 def test_whole_engine_on_towns_is_accepted_by_the_checker_and_the_ilp() -> None:
@@ -121,14 +114,13 @@ def test_whole_engine_on_towns_is_accepted_by_the_checker_and_the_ilp() -> None:
 
 def test_same_seed_gives_identical_assignment_with_one_network_per_component() -> None:
     r = canonical_round(towns(7, control_arm=True))
-    c = eligible_candidates(r)
-    gr, hr = pair_ranks(r, c)
-    runs = [
-        solve_optimal(r, c, gr + hr, seed=5, control_arm=True, network_arcs=1, prune_above=0)
-        for _ in range(2)
-    ]
-    assert np.array_equal(runs[0].pairs, runs[1].pairs)
-    assert np.array_equal(runs[0].control, runs[1].control)
+    runs = [solve_whole(r, EACH_PRUNED) for _ in range(2)]
+    for a, b in (
+        (runs[0].parts[0].group, runs[1].parts[0].group),
+        (runs[0].parts[0].household, runs[1].parts[0].household),
+        (runs[0].control[0], runs[1].control[0]),
+    ):
+        assert np.array_equal(a, b)
 
 
 def test_identical_households_win_equally_often_when_each_component_is_its_own_network() -> None:
@@ -145,14 +137,14 @@ def test_identical_households_win_equally_often_when_each_component_is_its_own_n
             Household("HB", *b, 0, "y"),
         ),
     )
-    c = eligible_candidates(r)
-    gr, hr = pair_ranks(r, c)
     wins = np.zeros(3)
     for seed in range(600):
-        out = solve_optimal(r, c, gr + hr, seed=seed, control_arm=False, network_arcs=1)
-        assert out.networks == 2
-        for k in out.pairs.tolist():
-            if r.groups[c.group[k]].id == "GA":
-                wins[int(c.household[k])] += 1
+        seeded = replace(r, parameters=replace(r.parameters, seed=seed))
+        out = solve_whole(seeded, Tuning(network_arcs=1))
+        assert out.stats.networks == 2
+        [part] = out.parts
+        for i, j in zip(part.group.tolist(), part.household.tolist(), strict=True):
+            if r.groups[i].id == "GA":
+                wins[j] += 1
     assert wins.sum() == 600
     assert chisquare(wins).pvalue > 0.001

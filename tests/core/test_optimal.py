@@ -9,8 +9,12 @@ from scipy.stats import chisquare
 from tests.core.oracle import Levels, check_result, oracle_levels, result_levels
 from welcomematch.core.eligibility import eligible_candidates
 from welcomematch.core.engine import canonical_round, run_round
+from welcomematch.core.flow.cardinality import max_assignment
+from welcomematch.core.flow.costs import cost_scale, lowest_levels, pair_costs, pair_ranks
+from welcomematch.core.flow.tuning import DEFAULT_TUNING, Tuning
 from welcomematch.core.model import Group, Household, Mechanism, Parameters, Round
-from welcomematch.core.optimal import integer_costs, pair_ranks, solve_optimal
+from welcomematch.core.optimal import PartsAssignment, solve_parts
+from welcomematch.core.parallel import IN_PROCESS, Executor
 
 TOWN = (52.37, 4.89)
 
@@ -220,24 +224,51 @@ def test_every_objective_level_equals_an_exact_ilp_on_random_small_rounds(
         assert_levels_match(result_levels(res), oracle_levels(r))
 
 
+def solve_whole(
+    r: Round, tuning: Tuning = DEFAULT_TUNING, executor: Executor = IN_PROCESS
+) -> PartsAssignment:
+    """A canonical round solved as one part, through the mechanism's entry point."""
+    return solve_parts(
+        [(r, np.arange(len(r.groups)), np.arange(len(r.households)))],
+        n_groups=len(r.groups),
+        n_households=len(r.households),
+        seed=r.parameters.seed,
+        control_arm=r.parameters.control_arm,
+        tuning=tuning,
+        executor=executor,
+    )
+
+
+def integer_objective(r: Round, answer: PartsAssignment) -> int:
+    """The answer's total integer cost, on one scale fixed by all eligible pairs of ``r``."""
+    c = eligible_candidates(r)
+    gr, hr = pair_ranks(r, c)
+    if len(c) == 0:
+        return 0
+    unit, weight = cost_scale(
+        int((gr + hr).max()), float(c.distance_km.max()), max_pairs=len(r.households), n_nodes=1
+    )
+    [part] = answer.parts
+    return int(
+        pair_costs(part.group_rank + part.household_rank, part.distance_km, unit, weight).sum()
+    )
+
+
 def assert_pruned_rounds_are_exact(
-    rng: np.random.Generator, control_arm: bool, rounds: int
+    rng: np.random.Generator, control_arm: bool, rounds: int, tuning: Tuning | None = None
 ) -> None:
     """``prune_above=0`` forces the pruned path (k cheapest arcs + certification) on random
     rounds: the same number of assigned pairs and the same integer objective as unpruned."""
+    pruning = tuning or Tuning(prune_above=0)
     for _ in range(rounds):
         r = canonical_round(random_round(rng, control_arm=control_arm))
-        c = eligible_candidates(r)
-        gr, hr = pair_ranks(r, c)
-        full = solve_optimal(r, c, gr + hr, seed=r.parameters.seed, control_arm=control_arm)
-        pruned = solve_optimal(
-            r, c, gr + hr, seed=r.parameters.seed, control_arm=control_arm, prune_above=0
-        )
-        assert pruned.pruned or len(c) == 0
-        cost_full, _ = integer_costs(gr + hr, c.distance_km, max_pairs=len(r.households), n_nodes=1)
-        assert pruned.pairs.shape == full.pairs.shape
-        assert cost_full[pruned.pairs].sum() == cost_full[full.pairs].sum()
-        assert (~pruned.control).sum() == (~full.control).sum()
+        full = solve_whole(r)
+        pruned = solve_whole(r, pruning)
+        [pruned_part], [full_part] = pruned.parts, full.parts
+        assert pruned.stats.pruned or full_part.eligible_pairs == 0
+        assert pruned_part.group.shape == full_part.group.shape
+        assert integer_objective(r, pruned) == integer_objective(r, full)
+        assert (~pruned.control[0]).sum() == (~full.control[0]).sum()
 
 
 @pytest.mark.parametrize("control_arm", [False, True])
@@ -333,14 +364,12 @@ def test_stable_mechanism_is_not_affected_by_the_optimal_lottery() -> None:
 
 
 def test_lowest_levels_keeps_every_nodes_k_cheapest_arcs() -> None:
-    from welcomematch.core.optimal import _lowest_levels
-
     rng = np.random.default_rng(11)
     for _ in range(50):
         m, n_nodes, k = int(rng.integers(1, 400)), int(rng.integers(1, 30)), int(rng.integers(1, 8))
         node = rng.integers(0, n_nodes, m).astype(np.int64)
         level = rng.integers(0, 6, m).astype(np.int32)
-        kept = set(_lowest_levels(node, level, k, n_nodes).tolist())
+        kept = set(lowest_levels(node, level, k, n_nodes).tolist())
         for v in range(n_nodes):
             arcs = np.flatnonzero(node == v)
             if arcs.shape[0] == 0:
@@ -360,16 +389,14 @@ def _ranks_by_definition(r: Round, group: int, household: int) -> tuple[int, int
 
 
 @pytest.mark.parametrize("threaded", [False, True])
-def test_pair_ranks_follow_the_definition_in_a_narrow_type(
-    threaded: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if threaded:  # four blocks on two threads, as for national rounds
-        monkeypatch.setattr("welcomematch.core.optimal._THREADED_GATHER", 1)
+def test_pair_ranks_follow_the_definition_in_a_narrow_type(threaded: bool) -> None:
+    # threaded: four blocks on two threads, as for national rounds
+    tuning = Tuning(threaded_ranks_above=1 if threaded else 10**9)
     rng = np.random.default_rng(3)
     for _ in range(20):
         r = canonical_round(random_round(rng, control_arm=False))
         c = eligible_candidates(r)
-        gr, hr = pair_ranks(r, c)
+        gr, hr = pair_ranks(r, c, tuning)
         assert gr.dtype == hr.dtype == np.int8
         got = list(zip(gr.tolist(), hr.tolist(), strict=True))
         want = [
@@ -402,8 +429,6 @@ def test_maximum_assignment_from_a_subset_is_maximum_for_the_whole_graph(copies:
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import maximum_bipartite_matching
 
-    from welcomematch.core.optimal import _max_assignment
-
     rng = np.random.default_rng(31 + copies)
     kept_subset = searched_all = 0
     for _ in range(300):
@@ -425,7 +450,7 @@ def test_maximum_assignment_from_a_subset_is_maximum_for_the_whole_graph(copies:
                 >= 0
             ).sum()
         )
-        value, arcs = _max_assignment(lg, lh, n_g, n_h, copies, first, bound=10**9)
+        value, arcs = max_assignment(lg, lh, n_g, n_h, copies, first, bound=10**9)
         assert value == want == arcs.shape[0]
         assert np.unique(lh[arcs]).shape[0] == value  # each household at most once
         assert np.bincount(lg[arcs], minlength=n_g).max() <= copies

@@ -7,10 +7,11 @@ import pytest
 from ortools.graph.python import min_cost_flow
 
 from tests.core.test_optimal import assert_pruned_rounds_are_exact
-from welcomematch.core import optimal, repair
 from welcomematch.core.errors import Infeasible
-from welcomematch.core.optimal import _potentials
-from welcomematch.core.repair import OptimalFlow
+from welcomematch.core.flow import repair
+from welcomematch.core.flow.network import potentials
+from welcomematch.core.flow.repair import OptimalFlow
+from welcomematch.core.flow.tuning import Tuning
 
 Arr = np.ndarray
 
@@ -70,7 +71,7 @@ def start_and_add(
     all_c = np.concatenate([c0, np.ones(int((~first).sum()), np.int64)])
     all_k = np.concatenate([k0, pc[~first]])
     best, _ = solve(n, all_t, all_h, all_c, all_k, supplies)
-    flow = OptimalFlow(n, t0, h0, c0, k0, flows0, _potentials(n, t0, h0, k0, c0, flows0))
+    flow = OptimalFlow(n, t0, h0, c0, k0, flows0, potentials(n, t0, h0, k0, c0, flows0))
     return flow, (pt[~first], ph[~first], pc[~first]), best, supplies
 
 
@@ -126,7 +127,7 @@ def test_parallel_arcs_use_the_cheaper_one() -> None:
     costs = np.array([5, 9, 0], np.int64)
     supplies = np.array([2, 0, -2], np.int64)
     _, flows = solve(n, t, h, caps, costs, supplies)
-    flow = OptimalFlow(n, t, h, caps, costs, flows, _potentials(n, t, h, costs, caps, flows))
+    flow = OptimalFlow(n, t, h, caps, costs, flows, potentials(n, t, h, costs, caps, flows))
     assert flow.add(np.array([0]), np.array([2]), np.array([1]))
     flow.check()
     # The dearer parallel arc (9) gives way to the new arc (1): cost 5 + 1.
@@ -143,7 +144,7 @@ def test_gaps_beyond_exact_floating_point_are_left_to_the_solver() -> None:
     caps = np.array([1, 1, 1], np.int64)
     costs = np.array([1 << 53, 0, 5], np.int64)
     flows = np.array([1, 1, 1], np.int64)
-    pot = _potentials(n, t, h, costs, caps, flows)
+    pot = potentials(n, t, h, costs, caps, flows)
     flow = OptimalFlow(n, t, h, caps, costs, flows, pot)
     assert not flow.add(np.array([3, 0]), np.array([4, 2]), np.array([1, 1]))
 
@@ -170,8 +171,6 @@ def test_networks_certified_with_repairs_are_still_exact(
 ) -> None:
     """Pruned to each participant's cheapest arc, every certification repairs what it can:
     the same objective as the unpruned network, which the ILP oracle tests pin down."""
-    monkeypatch.setattr(optimal, "PRUNE_K", 1)
-    monkeypatch.setattr(optimal, "_REPAIR_BELOW", 10_000)
     repaired = 0
     original = OptimalFlow.add
 
@@ -182,7 +181,10 @@ def test_networks_certified_with_repairs_are_still_exact(
         return done
 
     monkeypatch.setattr(repair.OptimalFlow, "add", counting_add)
-    assert_pruned_rounds_are_exact(np.random.default_rng(1129 + control_arm), control_arm, 150)
+    tuning = Tuning(prune_above=0, prune_k=1, repair_below=10_000)
+    assert_pruned_rounds_are_exact(
+        np.random.default_rng(1129 + control_arm), control_arm, 150, tuning
+    )
     assert repaired > 30
 
 

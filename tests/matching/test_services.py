@@ -13,6 +13,7 @@ from welcomematch.core import engine
 from welcomematch.core.errors import InvalidInput
 from welcomematch.core.model import Mechanism, Parameters, Round
 from welcomematch.core.roundfile import dumps_result, loads_result, loads_round
+from welcomematch.core.validation import validate_round
 from welcomematch.i18n import message
 from welcomematch.intake.services import PersonData
 from welcomematch.lifecycle.models import Match, MatchStatus
@@ -191,7 +192,7 @@ def test_stable_mechanism_cannot_have_a_control_arm_as_the_core_says(setup):
             programme=programme, name="R", actor=coordinator, mechanism="stable", control_arm=True
         )
     with pytest.raises(InvalidInput) as core:
-        engine.validate_round(
+        validate_round(
             Round(
                 parameters=Parameters(mechanism=Mechanism.STABLE, control_arm=True),
                 groups=(),

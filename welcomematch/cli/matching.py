@@ -1,4 +1,5 @@
-"""Round-file commands of the pure core: ``match``, ``generate-round``, ``lottery-audit``, ``explain``.
+"""Round-file commands of the pure core: ``match``, ``verify``, ``generate-round``,
+``lottery-audit``, ``explain``.
 
 None of them imports Django, and the core modules (numpy, scipy, OR-Tools) are imported only
 inside the handler that runs, so ``welcomematch --help`` stays fast. Bad input (a file that
@@ -120,6 +121,28 @@ def _match(args: argparse.Namespace) -> int:
             round_ = replace(round_, parameters=replace(round_.parameters, seed=args.seed))
         text = dumps_result(run_round(round_))
     write_atomically(text, args.output)
+    return 0
+
+
+# --------------------------------------------------------------------------- verify
+
+#: Exit status of ``verify`` when the result breaks the contract (valid input files).
+EXIT_VIOLATION = 1
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from welcomematch.core.roundfile import load_result
+    from welcomematch.core.runtime import paused_gc
+    from welcomematch.core.verify import first_violation, verdict
+
+    with paused_gc():
+        round_ = _read_round(args.round_file)
+        result = load_result(args.result_file)
+        violation = first_violation(round_, result)
+    if violation is not None:
+        print(violation)
+        return EXIT_VIOLATION
+    print(verdict(round_, result))
     return 0
 
 
@@ -257,7 +280,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    """Add ``match``, ``generate-round``, ``lottery-audit`` and ``explain``."""
+    """Add ``match``, ``verify``, ``generate-round``, ``lottery-audit`` and ``explain``."""
     match = subparsers.add_parser(
         "match",
         help="run a round file and write its result file",
@@ -270,6 +293,19 @@ def register(subparsers: Any) -> None:
         "--seed", type=_non_negative, help="lottery seed instead of the file's parameters.seed"
     )
     match.set_defaults(handler=_guarded(_match))
+
+    verify = subparsers.add_parser(
+        "verify",
+        help="check a result file against its round file: valid and optimal, or why not",
+        description="Independently re-derive every rule of the round-file contract for a "
+        "result: eligible pairs, capacities, control arm, unmatched reasons and counts, "
+        "order, summary, and optimality at every lexicographic level (stability for "
+        "mechanism stable). Prints 'valid and optimal' (exit 0) or the first violation "
+        "(exit 1); a file that cannot be read: one error line, exit 2.",
+    )
+    verify.add_argument("round_file", metavar="ROUND.json", help="round file, or - for stdin")
+    verify.add_argument("result_file", metavar="RESULT.json")
+    verify.set_defaults(handler=_guarded(_verify))
 
     generate = subparsers.add_parser(
         "generate-round",

@@ -448,25 +448,27 @@ def _point_clusters(
     return int(dense.max(initial=-1)) + 1, dense.reshape(-1).astype(np.int64)
 
 
-def round_parts(round: Round) -> list[tuple[CountArray, CountArray]]:
+def round_parts(
+    round: Round, *, parts_above: int = PARTS_ABOVE, part_combinations: int = PART_COMBINATIONS
+) -> list[tuple[CountArray, CountArray]]:
     """Split a round into parts that no pair within range crosses.
 
     Each part is ``(group indices, household indices)``, both ascending. A cluster is a
     connected set of points (postcode points, say) linked by a group point and a household
     point within range; the points are found with the k-d tree and the padded chord radius
     of :func:`eligibility`, a superset of the pairs in range, so every partner in range of a
-    participant is in its cluster. Clusters, in the order of their first group, are gathered into parts of
-    at least :data:`PART_COMBINATIONS` groups times households; a cluster without groups or
-    without households is in no part (nobody in it has a partner in range). The parts are
-    returned largest first. Rounds below :data:`PARTS_ABOVE` groups times households are one
-    part holding everyone.
+    participant is in its cluster. Clusters, in the order of their first group, are gathered
+    into parts of at least ``part_combinations`` groups times households; a cluster without
+    groups or without households is in no part (nobody in it has a partner in range). The
+    parts are returned largest first. Rounds below ``parts_above`` groups times households
+    are one part holding everyone.
 
     The split depends only on the round, so a round solved part by part always gets the
     same answer.
     """
     n_g, n_h = len(round.groups), len(round.households)
     whole = [(np.arange(n_g, dtype=np.int64), np.arange(n_h, dtype=np.int64))]
-    if n_g * n_h < PARTS_ABOVE:
+    if n_g * n_h < parts_above:
         return whole
     glat = np.fromiter((g.lat for g in round.groups), np.float64, n_g)
     glon = np.fromiter((g.lon for g in round.groups), np.float64, n_g)
@@ -493,7 +495,7 @@ def round_parts(round: Round) -> list[tuple[CountArray, CountArray]]:
     sizes: list[int] = []
     size = 0
     for c in useful.tolist():
-        if not sizes or size >= PART_COMBINATIONS:
+        if not sizes or size >= part_combinations:
             sizes.append(0)
             size = 0
         part_of[c] = len(sizes) - 1

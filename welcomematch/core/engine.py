@@ -28,7 +28,6 @@ import numpy.typing as npt
 
 import welcomematch
 from welcomematch.core.eligibility import (
-    PARTS_ABOVE,
     Candidates,
     ReachCounts,
     available_cpus,
@@ -37,6 +36,8 @@ from welcomematch.core.eligibility import (
     sub_round,
 )
 from welcomematch.core.errors import Infeasible
+from welcomematch.core.flow.costs import pair_ranks
+from welcomematch.core.flow.tuning import DEFAULT_TUNING, Tuning
 from welcomematch.core.model import (
     Mechanism,
     Pair,
@@ -47,7 +48,8 @@ from welcomematch.core.model import (
     Unmatched,
     UnmatchedReason,
 )
-from welcomematch.core.optimal import PartAnswer, pair_ranks, solve_parts, start_worker
+from welcomematch.core.optimal import PartAnswer, solve_parts, worker_executor
+from welcomematch.core.parallel import IN_PROCESS, Executor
 from welcomematch.core.validation import validate_round
 
 #: Bumped whenever the engine can return a different result for the same round and seed.
@@ -70,16 +72,6 @@ def canonical_round(round: Round) -> Round:
     )
 
 
-def _reason(in_range: int, capacity_ok: int, eligible: int) -> UnmatchedReason:
-    if in_range == 0:
-        return UnmatchedReason.NO_PARTNER_IN_RANGE
-    if capacity_ok == 0:
-        return UnmatchedReason.VULNERABILITY
-    if eligible == 0:
-        return UnmatchedReason.EXCLUDED
-    return UnmatchedReason.PARTNERS_TAKEN
-
-
 def _unmatched(
     ids: list[str],
     assigned: npt.NDArray[np.bool_],
@@ -90,7 +82,9 @@ def _unmatched(
     return tuple(
         Unmatched(
             ids[i],
-            _reason(int(in_range[i]), int(capacity_ok[i]), int(eligible[i])),
+            UnmatchedReason.first_that_applies(
+                int(in_range[i]), int(capacity_ok[i]), int(eligible[i])
+            ),
             int(eligible[i]),
         )
         for i in np.flatnonzero(~assigned).tolist()
@@ -141,12 +135,13 @@ def _pairs(round: Round, assigned: _Assigned, which: npt.NDArray[np.bool_]) -> t
     )
 
 
-def run_round(round: Round) -> Result:
+def run_round(round: Round, *, tuning: Tuning = DEFAULT_TUNING) -> Result:
     """Run a matching round and explain its result, exactly as the round-file contract says.
 
     Same round and seed give an identical :class:`Result`, whatever the order of participants.
     The round is validated first (:func:`welcomematch.core.validation.validate_round`, the
-    same rules and messages as reading a round file).
+    same rules and messages as reading a round file). ``tuning`` changes only how fast
+    the optimum is found (tests use it to force the paths of large rounds on small ones).
 
     Raises
     ------
@@ -165,7 +160,7 @@ def run_round(round: Round) -> Result:
     canon = canonical_round(round)
     params: Parameters = canon.parameters
     if params.mechanism == Mechanism.OPTIMAL:
-        assigned, solver = _run_optimal(canon)
+        assigned, solver = _run_optimal(canon, tuning)
     else:
         candidates, counts = eligibility(canon)
         group_rank, household_rank = pair_ranks(canon, candidates)
@@ -184,29 +179,31 @@ def run_round(round: Round) -> Result:
     return _result(canon, assigned, solver)
 
 
-def _run_optimal(canon: Round) -> tuple[_Assigned, str]:
+def _run_optimal(canon: Round, tuning: Tuning) -> tuple[_Assigned, str]:
     """The ``optimal`` mechanism, part by part (:func:`round_parts`).
 
     Parts are found, paired and solved on their own (shared between two processes when the
     machine has two), and gathered here.
     """
     params = canon.parameters
-    worker = None
-    if len(canon.groups) * len(canon.households) >= PARTS_ABOVE and available_cpus() >= 2:
-        worker = start_worker()  # starts while the round is split
+    executor: Executor = worker_executor() if available_cpus() >= 2 else IN_PROCESS
     try:
-        splits = round_parts(canon)
+        if len(canon.groups) * len(canon.households) >= tuning.parts_above:
+            executor.start()  # the worker starts while the round is split
+        splits = round_parts(
+            canon, parts_above=tuning.parts_above, part_combinations=tuning.part_combinations
+        )
         answer = solve_parts(
             [(sub_round(canon, g, h), g, h) for g, h in splits],
             n_groups=len(canon.groups),
             n_households=len(canon.households),
             seed=params.seed,
             control_arm=params.control_arm,
-            worker=worker,
+            tuning=tuning,
+            executor=executor,
         )
     finally:
-        if worker is not None:
-            worker.close()
+        executor.close()
     return _assigned(canon, splits, answer.parts, answer.control), answer.solver
 
 

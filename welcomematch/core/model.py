@@ -28,6 +28,19 @@ class UnmatchedReason(StrEnum):
     EXCLUDED = "excluded"
     PARTNERS_TAKEN = "partners_taken"
 
+    @classmethod
+    def first_that_applies(cls, in_range: int, capacity_ok: int, eligible: int) -> UnmatchedReason:
+        """The contract's reason for an unmatched participant with ``in_range`` partners
+        within distance, ``capacity_ok`` of them passing the vulnerability rule and
+        ``eligible`` of those not excluded."""
+        if in_range == 0:
+            return cls.NO_PARTNER_IN_RANGE
+        if capacity_ok == 0:
+            return cls.VULNERABILITY
+        if eligible == 0:
+            return cls.EXCLUDED
+        return cls.PARTNERS_TAKEN
+
 
 @dataclass(frozen=True, slots=True)
 class Parameters:

@@ -38,7 +38,6 @@ from welcomematch.core.model import (
     UnmatchedReason,
 )
 from welcomematch.core.validation import (
-    MAX_LEVEL,
     check_integer,
     check_number,
     check_parameters,
@@ -46,6 +45,7 @@ from welcomematch.core.validation import (
     check_strings,
     check_text,
     fail,
+    plain_values_ok,
     show,
 )
 from welcomematch.core.validation import is_unicode as _unicode
@@ -108,11 +108,40 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+class _LongInteger:
+    """An integer of more digits than Python converts (its digit limit): never valid, so it
+    is kept as this marker and refused by the check of its field, which names the field."""
+
+    def __init__(self, digits: str) -> None:
+        self.digits = len(digits.lstrip("-"))
+
+    def __repr__(self) -> str:
+        return f"an integer of {self.digits} digits"
+
+
+def _integer_or_marker(text: str) -> int | _LongInteger:
+    try:
+        return int(text)
+    except ValueError:
+        return _LongInteger(text)
+
+
 def _parse_json(text: str | bytes, what: str) -> Any:
     try:
-        return json.loads(
-            text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys
-        )
+        try:
+            return json.loads(
+                text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys
+            )
+        except ValueError as exc:
+            if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):
+                raise
+            # An integer beyond Python's digit limit: parsed again, keeping it as a marker.
+            return json.loads(
+                text,
+                parse_constant=_reject_constant,
+                parse_int=_integer_or_marker,
+                object_pairs_hook=_no_duplicate_keys,
+            )
     except json.JSONDecodeError as exc:
         raise InvalidInput(
             f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", record=what
@@ -121,8 +150,6 @@ def _parse_json(text: str | bytes, what: str) -> Any:
         raise InvalidInput(f"not UTF-8 text: {exc.reason}", record=what) from None
     except RecursionError:
         raise InvalidInput("not valid JSON: nested too deeply", record=what) from None
-    except ValueError as exc:  # a number too long to convert (Python's digit limit)
-        raise InvalidInput(f"not a usable number: {exc}", record=what) from None
 
 
 def _check_keys(
@@ -251,20 +278,7 @@ def _fast_participant(
     type_ = value.get("type")
     ranking = value.get("ranking")
     exclude = value.get("exclude", [])
-    if (
-        type(ident) is str
-        and ident
-        and _unicode(ident)
-        and type(lat) is float
-        and -90.0 <= lat <= 90.0
-        and type(lon) is float
-        and -180.0 <= lon <= 180.0
-        and type(level) is int
-        and 0 <= level <= MAX_LEVEL
-        and type(type_) is str
-        and type_
-        and _unicode(type_)
-    ):
+    if plain_values_ok(ident, lat, lon, level, type_):
         ranks = _clean_strings(ranking, seen)
         excludes = _clean_strings(exclude, seen)
         if ranks is not None and excludes is not None:
@@ -512,7 +526,7 @@ def _result_unmatched(value: Any, where: str) -> Unmatched:
     obj = _object(value, where, None)
     _check_keys(obj, where, _UNMATCHED_KEYS, _UNMATCHED_KEYS)
     reason = obj["reason"]
-    if reason not in {r.value for r in UnmatchedReason}:
+    if not isinstance(reason, str) or reason not in {r.value for r in UnmatchedReason}:
         _fail(where, "reason", f"unknown reason {_show(reason)}")
     return Unmatched(
         id=_string(obj["id"], where, "id"),

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from welcomematch.core.flow.costs import rank_tables
 from welcomematch.core.model import Round
 
 
@@ -44,29 +45,7 @@ def type_ranks(
     round: Round, group: npt.NDArray[Any], household: npt.NDArray[Any]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """``rank_g(h)`` and ``rank_h(g)`` for the pairs ``(group[k], household[k])`` (indices)."""
-    h_types = sorted({h.type for h in round.households})
-    g_types = sorted({g.type for g in round.groups})
-    h_code = {t: k for k, t in enumerate(h_types)}
-    g_code = {t: k for k, t in enumerate(g_types)}
-    # table_g[i, t]: rank that group i gives household type t (len(ranking) when absent)
-    table_g = np.empty((len(round.groups), len(h_types)), dtype=np.int64)
-    for i, g in enumerate(round.groups):
-        table_g[i, :] = len(g.ranking)
-        for position, t in enumerate(g.ranking):
-            if t in h_code:
-                table_g[i, h_code[t]] = position
-    table_h = np.empty((len(round.households), len(g_types)), dtype=np.int64)
-    for j, h in enumerate(round.households):
-        table_h[j, :] = len(h.ranking)
-        for position, t in enumerate(h.ranking):
-            if t in g_code:
-                table_h[j, g_code[t]] = position
-    h_type = np.fromiter(
-        (h_code[h.type] for h in round.households), dtype=np.int64, count=len(round.households)
-    )
-    g_type = np.fromiter(
-        (g_code[g.type] for g in round.groups), dtype=np.int64, count=len(round.groups)
-    )
+    table_g, table_h, g_type, h_type = rank_tables(round)
     gi = np.asarray(group, dtype=np.int64)
     hj = np.asarray(household, dtype=np.int64)
     if gi.shape[0] == 0:

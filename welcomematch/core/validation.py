@@ -54,6 +54,7 @@ __all__ = [
     "check_text",
     "fail",
     "is_unicode",
+    "plain_values_ok",
     "show",
     "unknown_exclude",
     "validate_round",
@@ -231,9 +232,9 @@ def _clean(items: Any, seen: dict[Any, bool]) -> bool:
     return ok
 
 
-def _participant_ok(p: Group | Household, level: Any, seen: dict[Any, bool]) -> bool:
-    """One tight pass over a participant of the usual types: ``True`` if it is valid."""
-    ident, lat, lon, type_ = p.id, p.lat, p.lon, p.type
+def plain_values_ok(ident: Any, lat: Any, lon: Any, level: Any, type_: Any) -> bool:
+    """Whether a participant's scalar values are valid and of the plain types (``str``,
+    ``float``, ``int``): one tight test before the detailed checks, which name the field."""
     return (
         type(ident) is str
         and bool(ident)
@@ -247,6 +248,13 @@ def _participant_ok(p: Group | Household, level: Any, seen: dict[Any, bool]) -> 
         and type(type_) is str
         and bool(type_)
         and is_unicode(type_)
+    )
+
+
+def _participant_ok(p: Group | Household, level: Any, seen: dict[Any, bool]) -> bool:
+    """One tight pass over a participant of the usual types: ``True`` if it is valid."""
+    return (
+        plain_values_ok(p.id, p.lat, p.lon, level, p.type)
         and type(p.ranking) is tuple
         and type(p.exclude) is frozenset
         and _clean(p.ranking, seen)

@@ -2,7 +2,7 @@
 
 A flow is optimal exactly when node potentials ``pot`` exist under which every arc of its
 residual network has a non-negative reduced cost ``cost + pot[tail] - pot[head]``. When the
-certification in :mod:`welcomematch.core.optimal` finds a few left-out arcs with negative
+certification (:mod:`welcomematch.core.flow.certify`) finds a few left-out arcs with negative
 reduced costs, :meth:`OptimalFlow.add` adds them one by one and restores that proof locally
 instead of handing the whole network to the flow solver again.
 
@@ -37,9 +37,9 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from welcomematch.core.errors import Infeasible
+from welcomematch.core.flow.tuning import I64, Bools
 
-I64 = npt.NDArray[np.int64]
-Bools = npt.NDArray[np.bool_]
+__all__ = ["BATCH", "MAX_BATCHES", "OptimalFlow"]
 
 #: Violating arcs searched together in one batch (one SciPy call).
 BATCH = 64

@@ -1,13 +1,13 @@
-"""A solver process for min-cost flows, so that flows run beside the caller's array work.
+"""A worker process that runs functions on request, beside the caller's own work.
 
 OR-Tools holds the interpreter lock while it solves, so a thread cannot overlap its solves
-with NumPy work; a second process can. :class:`FlowWorker` starts
-``python -m welcomematch.core.flowworker`` as a plain child process (not ``multiprocessing``:
+with NumPy work; a second process can. :class:`Worker` starts
+``python -m welcomematch.core.worker`` as a plain child process (not ``multiprocessing``:
 that would re-import the caller's main script, which a researcher's script may not guard) and
 talks to it over its standard input and output with length-prefixed pickles, one request at a
 time. The child only ever receives frames from the process that started it.
 
-The caller decides what a request is: :meth:`FlowWorker.call` sends ``(function, argument)``
+The caller decides what a request is: :meth:`Worker.call` sends ``(function, argument)``
 where ``function`` is a module-level function the child can import; the child sends back the
 return value, or the exception it raised.
 """
@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from welcomematch.core.runtime import paused_gc
+
+__all__ = ["Worker", "WorkerGone", "serve"]
 
 _HEADER = struct.Struct("<Q")
 
@@ -56,7 +58,7 @@ def _read_frame(stream: IO[bytes]) -> bytes:
     return _read_exact(stream, size)
 
 
-class FlowWorker:
+class Worker:
     """One child process that runs functions on request, one at a time, in order."""
 
     def __init__(self) -> None:
@@ -72,7 +74,7 @@ class FlowWorker:
         )
         try:
             self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
-                [sys.executable, "-m", "welcomematch.core.flowworker"],
+                [sys.executable, "-m", "welcomematch.core.worker"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env=env,
