@@ -19,7 +19,7 @@ from welcomematch.lifecycle import services as lifecycle
 from welcomematch.lifecycle.models import Match, MatchStatus
 from welcomematch.matching import selectors as matching_selectors
 from welcomematch.matching import services as matching
-from welcomematch.matching.models import Proposal, ProposalRole, RoundStatus
+from welcomematch.matching.models import MatchingRound, Proposal, ProposalRole, RoundStatus
 from welcomematch.trial import selectors, services
 from welcomematch.trial.models import ControlAssignment, EntryKind, RegisterEntry
 from welcomematch.trial.services import OutcomeSpec
@@ -89,7 +89,9 @@ def test_a_treated_household_whose_match_ended_is_never_drawn_as_a_control(trial
         matching.round_cancel(round=rnd, actor=trial["coordinator"])
     rnd = _control_round(trial, group, 0)
     matching.round_confirm(round=rnd, actor=trial["coordinator"])
-    rounds = selectors.trial_rounds(programme=trial["programme"])
+    rounds = selectors.trial_rounds(
+        rounds=MatchingRound.objects.filter(programme=trial["programme"])
+    )
     treatment, control = selectors.arm_households(rounds=rounds)
     assert not set(treatment) & set(control)
     assert trial["treated"] in set(treatment)
