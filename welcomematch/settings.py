@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -79,6 +80,9 @@ INSTALLED_APPS = [
     "welcomematch.matching",
     "welcomematch.trial",
     "welcomematch.lifecycle",
+    "welcomematch.surveys",
+    "welcomematch.reports",
+    "welcomematch.mail",
     "welcomematch.web",
 ]
 
@@ -175,3 +179,24 @@ AUTH_USER_MODEL = "accounts.User"
 #: Background work (running and confirming rounds, ...) goes through Django's tasks framework
 #: (the django-tasks backport) with its database backend: `welcomematch worker` runs the tasks.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# E-mail: one mechanism for the whole product (welcomematch.mail queues, `send-mail` delivers).
+# EMAIL_URL configures SMTP (smtp://user:password@host:587 uses STARTTLS, smtps://...:465 SSL);
+# without it every message is written as a file under $WELCOMEMATCH_HOME/mail/, never lost.
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+if EMAIL_URL:
+    _email = dj_email_url.parse(EMAIL_URL)
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"]
+    EMAIL_PORT = _email["EMAIL_PORT"]
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_SSL = bool(_email["EMAIL_USE_SSL"])
+    EMAIL_USE_TLS = bool(_email["EMAIL_USE_TLS"]) or (EMAIL_PORT == 587 and not EMAIL_USE_SSL)
+    EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or 30
+else:
+    EMAIL_BACKEND = "welcomematch.mail.backends.FileBackend"
+EMAIL_FILE_PATH = str(HOME / "mail")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "welcomematch <noreply@localhost>")
+#: The address people reach the site at, for links in e-mail sent outside a request.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -13,5 +13,8 @@ urlpatterns = [
     path("rounds/", include("welcomematch.matching.urls")),
     path("matches/", include("welcomematch.lifecycle.urls")),
     path("trial/", include("welcomematch.trial.urls")),
+    path("reports/", include("welcomematch.reports.urls")),
+    path("surveys/import/", include("welcomematch.surveys.import_urls")),
+    path("surveys/", include("welcomematch.surveys.urls")),
     path("", include("welcomematch.web.urls")),
 ]

@@ -22,6 +22,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "welcomematch.cli.intake",
     "welcomematch.cli.trial",
     "welcomematch.cli.worker",
+    "welcomematch.cli.surveys",
+    "welcomematch.cli.reports",
+    "welcomematch.cli.mail",
 )
 
 #: Exit status for bad input, as the round-file contract prescribes.

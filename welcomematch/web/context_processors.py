@@ -20,6 +20,8 @@ NAV_ITEMS = (
     ("matching:round_list", _("Matching rounds"), MANAGERS),
     ("lifecycle:match_list", _("Matches"), STAFF),
     ("trial:overview", _("Control arm"), RESEARCH),
+    ("reports:report", _("Report"), RESEARCH),
+    ("surveys:index", _("Surveys"), MANAGERS),
 )
 
 
