@@ -31,6 +31,13 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="users",
     )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Chosen with the language switch; applied at every login."),
+    )
 
     @property
     def sees_sensitive_data(self) -> bool:
