@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts.models import AuditEvent, Role, User
+from welcomematch.i18n import message
 
 
 def audit_record(
@@ -48,4 +52,23 @@ def user_create(
     user.set_password(password)
     user.full_clean()
     user.save()
+    return user
+
+
+ERR_LANGUAGE = _("'%(code)s' is not one of the site's languages.")
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    """Remember the language a user chose with the switch; it is applied at every login."""
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationError({"language": message(ERR_LANGUAGE, code=language)})
+    before = user.language
+    if before == language:
+        return user
+    user.language = language
+    user.save(update_fields=["language"])
+    audit_record(
+        actor=user, action="user.language", obj=user, data={"from": before, "to": language}
+    )
     return user
