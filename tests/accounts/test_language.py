@@ -4,8 +4,8 @@ remembered on the user and applied at their next login, on any browser."""
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 

@@ -90,13 +90,19 @@ def timeline() -> dict[str, Any]:
     with at(noon(1, 15)):
         lifecycle.match_start(match=match_3, actor=None)
     with at(noon(2, 1)):
-        lifecycle.match_end(match=match_3, reason="expectations_time", note="Te weinig tijd.", actor=None)
+        lifecycle.match_end(
+            match=match_3, reason="expectations_time", note="Te weinig tijd.", actor=None
+        )
         match_2 = lifecycle.match_create(
             group=group_b, household=household_d, reason="hand-worked", actor=None
         )
-        lifecycle.checkin_record(match=match_1, held_on=date(2026, 2, 1), satisfaction=2, actor=None)
+        lifecycle.checkin_record(
+            match=match_1, held_on=date(2026, 2, 1), satisfaction=2, actor=None
+        )
     with at(noon(2, 15)):
-        lifecycle.checkin_record(match=match_1, held_on=date(2026, 2, 15), satisfaction=1, actor=None)
+        lifecycle.checkin_record(
+            match=match_1, held_on=date(2026, 2, 15), satisfaction=1, actor=None
+        )
     return {
         "programme": programme,
         "match_1": match_1,
