@@ -231,3 +231,22 @@ def helper_initial(row: CulturalAmbassador | ContactPerson) -> dict[str, Any]:
         "phone": row.phone,
         "user": row.user_id,
     }
+
+
+class TargetsForm(forms.Form):
+    """The programme's targets for waiting times and warnings."""
+
+    target_days = forms.IntegerField(
+        label=_("Target: days from intake to first meeting"), min_value=1, max_value=365
+    )
+    first_meeting_days = forms.IntegerField(
+        label=_("Warn when no first meeting this many days after matching"),
+        min_value=1,
+        max_value=365,
+    )
+    checkin_gap_days = forms.IntegerField(
+        label=_("Warn when no check-in for more than this many days"), min_value=1, max_value=365
+    )
+    low_rating = forms.IntegerField(
+        label=_("Warn after two ratings in a row at or below (1-5)"), min_value=1, max_value=5
+    )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("contact-persons/new/", views.contact_person_new, name="contact_person_new"),
     path("contact-persons/<int:pk>/edit/", views.contact_person_edit, name="contact_person_edit"),
     path("waiting/", views.waiting_times, name="waiting_times"),
+    path("waiting/targets/", views.waiting_targets, name="waiting_targets"),
     path("<int:pk>/", views.match_detail, name="match_detail"),
     path("<int:pk>/first-meeting/", views.match_first_meeting, name="match_first_meeting"),
     path("<int:pk>/start/", views.match_start, name="match_start"),

@@ -33,6 +33,7 @@ from welcomematch.lifecycle.forms import (
     GoalStatusForm,
     HelperForm,
     MatchFilterForm,
+    TargetsForm,
     helper_initial,
 )
 from welcomematch.lifecycle.models import (
@@ -43,6 +44,7 @@ from welcomematch.lifecycle.models import (
     MatchStatus,
 )
 from welcomematch.programmes.models import Category, CategoryKind, Programme
+from welcomematch.programmes.services import programme_set_targets
 
 #: Audit actions in words, for the audit trail on round and match pages.
 AUDIT_LABELS = {
@@ -64,6 +66,7 @@ AUDIT_LABELS = {
     "ambassador.changed": gettext_lazy("Cultural ambassador's details changed"),
     "contact_person.created": gettext_lazy("Contact person added"),
     "contact_person.changed": gettext_lazy("Contact person's details changed"),
+    "programme.targets": gettext_lazy("Targets for waiting times changed"),
     "control.assigned": gettext_lazy("Control household assigned"),
 }
 
@@ -678,7 +681,12 @@ def ambassador_suggest(request: HttpRequest) -> HttpResponse:
 @role_required(MANAGERS)
 def waiting_times(request: HttpRequest) -> HttpResponse:
     """Waiting times per city, the longest-waiting list, programme figures and warnings."""
-    programme = _programme(request)
+    return _waiting_page(request, _programme(request))
+
+
+def _waiting_page(
+    request: HttpRequest, programme: Programme, *, targets_form: TargetsForm | None = None
+) -> HttpResponse:
     overview = selectors.waiting_overview(programme=programme)
     figures = overview.figures
     return render(
@@ -694,5 +702,32 @@ def waiting_times(request: HttpRequest) -> HttpResponse:
             "figures": figures,
             "breakdowns": presenters.breakdown_rows(overview),
             "breakdown_total": sum(figures.breakdowns.values()),
+            "targets_form": targets_form
+            or TargetsForm(
+                initial={
+                    "target_days": programme.target_days,
+                    "first_meeting_days": programme.first_meeting_days,
+                    "checkin_gap_days": programme.checkin_gap_days,
+                    "low_rating": programme.low_rating,
+                }
+            ),
         },
+        status=400 if targets_form is not None else 200,
     )
+
+
+@require_POST
+@role_required(MANAGERS)
+def waiting_targets(request: HttpRequest) -> HttpResponse:
+    """Change the programme's targets for waiting times and warnings."""
+    programme = _programme(request)
+    form = TargetsForm(request.POST)
+    if form.is_valid():
+        try:
+            programme_set_targets(programme=programme, actor=_user(request), **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The targets are saved."))
+            return redirect("lifecycle:waiting_times")
+    return _waiting_page(request, programme, targets_form=form)
