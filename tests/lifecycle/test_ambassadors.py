@@ -4,14 +4,16 @@ in one go; the load page. States are reached through the real services."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.factories import PASSWORD, make_city, make_group, make_household, make_programme
 from welcomematch.accounts.models import AuditEvent, Role
@@ -397,3 +399,33 @@ def test_the_load_page_lists_the_ambassadors_matches_and_load_against_the_maximu
     )
     assert "1 of at most 2 open matches" in html
     assert m1.household.reference in html
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_simultaneous_saves_for_an_ambassadors_last_place_give_one_success(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs row locks: run with DATABASE_URL pointing at PostgreSQL")
+    m1, _m2, _m3, m4 = world["matches"]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def save(match: Match) -> None:
+        try:
+            barrier.wait(timeout=10)
+            lifecycle.ambassadors_assign(
+                programme=world["programme"], assignments=[(match, world["farid"])], actor=None
+            )
+            outcomes.append("saved")
+        except ValidationError as error:
+            with translation.override("en"):
+                outcomes.append(error.messages[0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(m,)) for m in (m1, m4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["Farid already supports 1 matches (maximum 1).", "saved"]
+    assert Match.objects.filter(ambassador=world["farid"]).count() == 1
