@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import log_in
+from tests.browser.test_intake_flows import seed_categories
 from tests.factories import PASSWORD, make_city, make_group, make_household, make_programme
 from welcomematch.accounts.models import Role
 from welcomematch.accounts.services import user_create
@@ -16,11 +17,7 @@ from welcomematch.lifecycle import services as lifecycle
 from welcomematch.lifecycle.models import Match
 from welcomematch.matching import services as matching
 
-# serialized_rollback: the category lists of the data migrations survive between tests.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 360, "height": 740}
 
@@ -37,6 +34,7 @@ def phone(browser: Any, live_server: Any) -> Iterator[Any]:
 @pytest.fixture
 def new_matches() -> dict[str, Any]:
     """A confirmed round's two new matches (Arabic, Tigrinya) and an ambassador for each."""
+    seed_categories()
     programme = make_programme()
     almere = make_city(programme, "Almere")
     coordinator = user_create(
