@@ -31,6 +31,7 @@ from welcomematch.intake.services import (
     household_create,
     postcodes_load_bundled_demo,
 )
+from welcomematch.lifecycle import selectors as lifecycle_selectors
 from welcomematch.lifecycle import services as lifecycle
 from welcomematch.lifecycle.models import ContactPerson, CulturalAmbassador, Match
 from welcomematch.matching import services as matching
@@ -491,12 +492,15 @@ def _run_rounds(rng: random.Random, summary: DemoSummary, cities: dict[str, City
         lifecycle.match_start(
             match=match, actor=coordinator, started_at=now - timedelta(days=rng.randint(150, 200))
         )
-        if match.household.wants_ambassador:
-            options = [s for s in lifecycle.ambassador_suggestions(match=match) if s.has_room]
-            if options:
-                lifecycle.match_assign_ambassador(
-                    match=match, ambassador=options[0].ambassador, actor=coordinator
-                )
+        suggested, _left_out = lifecycle_selectors.ambassador_suggestions(
+            programme=match.household.programme,
+            matches=Match.objects.filter(pk=match.pk),
+            today=timezone.localdate(),
+        )
+        if suggested:
+            lifecycle.match_assign_ambassador(
+                match=match, ambassador=suggested[0].ambassador, actor=coordinator
+            )
         for month in range(rng.randint(2, 5)):
             lifecycle.checkin_record(
                 match=match,

@@ -4,10 +4,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from welcomematch.accounts import language as account_language
+
 urlpatterns = [
+    path("i18n/setlang/", account_language.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", account_language.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("intake/", include("welcomematch.intake.urls")),
     path("rounds/", include("welcomematch.matching.urls")),

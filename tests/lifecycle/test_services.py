@@ -13,7 +13,7 @@ from tests.factories import make_city, make_group, make_household, make_programm
 from welcomematch.accounts.models import AuditEvent, Role
 from welcomematch.core.geo import haversine_km
 from welcomematch.intake.models import Exclusion
-from welcomematch.lifecycle import services
+from welcomematch.lifecycle import selectors, services
 from welcomematch.lifecycle.models import CulturalAmbassador, Match, MatchStatus
 from welcomematch.matching import services as matching
 from welcomematch.matching.models import Proposal
@@ -97,14 +97,29 @@ def test_ambassadors_are_suggested_by_shared_language_then_city_then_load(world)
     CulturalAmbassador.objects.create(
         programme=programme, name="Tigrinya", languages=["ti"], capacity=3
     )
-    suggestions = services.ambassador_suggestions(match=match)
-    assert [s.ambassador.name for s in suggestions] == ["Near", "Far"]
-    assert suggestions[0].shared_languages == ("ar",)
+    # The single-match suggestion is the core's assignment over one match.
+    suggested, left_out = selectors.ambassador_suggestions(
+        programme=programme, matches=Match.objects.filter(pk=match.pk), today=timezone.localdate()
+    )
+    assert [s.ambassador.name for s in suggested] == ["Near"] and left_out == []
+    assert suggested[0].shared_languages == ("ar",) and suggested[0].same_city
     services.match_assign_ambassador(match=match, ambassador=near, actor=coordinator)
     match.refresh_from_db()
     assert match.ambassador == near
-    assert services.ambassador_suggestions(match=match)[0].load == 1
-    del far
+    # Near now carries one match; with a city tie gone (Near stops working here) the lighter
+    # load wins: Far.
+    near.cities.clear()
+    other = make_household(city, languages=["ar"], contact_name="Other")
+    second = services.match_create(
+        group=make_group(city, name="Tweede", willingness=2, experience=2),
+        household=other,
+        reason="test",
+        actor=None,
+    )
+    suggested, _left = selectors.ambassador_suggestions(
+        programme=programme, matches=Match.objects.filter(pk=second.pk), today=timezone.localdate()
+    )
+    assert [(s.ambassador, s.load_after) for s in suggested] == [(far, 1)]
 
 
 def test_an_ambassador_at_capacity_cannot_take_another_match(world):

@@ -27,7 +27,7 @@ from welcomematch.intake import questions
 from welcomematch.intake.importing import import_preview
 from welcomematch.intake.services import group_invite
 from welcomematch.lifecycle import services as lifecycle
-from welcomematch.lifecycle.models import ContactPerson
+from welcomematch.lifecycle.models import ContactPerson, CulturalAmbassador
 from welcomematch.matching import services as matching
 from welcomematch.programmes.models import Category, CategoryKind
 from welcomematch.surveys import services as surveys
@@ -154,14 +154,25 @@ def _programme_records(slug: str, *, users: bool) -> dict[str, Any]:
         ambassador = None
     match = make_match(completed, household, ambassador=ambassador)
     other_match = make_match(other_group, other_household)
+    other_ambassador = CulturalAmbassador.objects.create(
+        programme=programme, name=f"Ander {slug}", languages=["ti"]
+    )
+    if ambassador is None:
+        ambassador = other_ambassador
+    contacts = list(ContactPerson.objects.filter(programme=programme))
+    other_contact = ContactPerson.objects.create(programme=programme, name=f"Piet {slug}")
     records |= {
         "own": {
+            "ambassador": ambassador,
+            "contact_person": contacts[0] if contacts else other_contact,
             "group": completed,
             "household": household,
             "match": match,
             "goal": lifecycle.goal_add(match=match, goal=goal.code, actor=None),
         },
         "other": {
+            "ambassador": other_ambassador,
+            "contact_person": other_contact,
             "group": other_group,
             "household": other_household,
             "match": other_match,
@@ -218,6 +229,10 @@ def _kwargs(name: str, route: str, records: dict[str, Any], which: str) -> dict[
             obj = records["round"]
         elif app == "surveys":
             obj = rec["respondent"] if view in {"respondent_text", "interview"} else rec["wave"]
+        elif view.startswith("ambassador_"):
+            obj = rec["ambassador"]
+        elif view.startswith("contact_person_"):
+            obj = rec["contact_person"]
         elif app == "lifecycle":
             obj = rec["match"]
         elif "invitation_revoke" in view:

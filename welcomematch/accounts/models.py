@@ -42,6 +42,13 @@ class User(AbstractUser):
             "coordinator to them."
         ),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Chosen with the language switch; applied at every login."),
+    )
 
     @property
     def sees_sensitive_data(self) -> bool:

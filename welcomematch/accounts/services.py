@@ -6,11 +6,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts.context import current_ip
 from welcomematch.accounts.models import AuditEvent, AuditRetentionGuard, Role, User
+from welcomematch.i18n import message
 
 #: Paths from an audited record to its programme, tried in order.
 PROGRAMME_PATHS = (
@@ -143,4 +146,23 @@ def user_create(
     user.set_password(password)
     user.full_clean()
     user.save()
+    return user
+
+
+ERR_LANGUAGE = _("'%(code)s' is not one of the site's languages.")
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    """Remember the language a user chose with the switch; it is applied at every login."""
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationError({"language": message(ERR_LANGUAGE, code=language)})
+    before = user.language
+    if before == language:
+        return user
+    user.language = language
+    user.save(update_fields=["language"])
+    audit_record(
+        actor=user, action="user.language", obj=user, data={"from": before, "to": language}
+    )
     return user

@@ -28,6 +28,15 @@ class ContactPerson(models.Model):
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    cities = models.ManyToManyField(
+        "programmes.City", verbose_name=_("cities"), blank=True, related_name="+"
+    )
+    capacity = models.PositiveSmallIntegerField(
+        _("maximum number of groups"), default=8, validators=[MinValueValidator(1)]
+    )
+    active = models.BooleanField(_("active"), default=True)
+    unavailable_until = models.DateField(_("unavailable until"), null=True, blank=True)
 
     class Meta:
         ordering = ("name",)
@@ -62,6 +71,7 @@ class CulturalAmbassador(models.Model):
         _("maximum number of matches"), default=4, validators=[MinValueValidator(1)]
     )
     active = models.BooleanField(_("active"), default=True)
+    unavailable_until = models.DateField(_("unavailable until"), null=True, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
 

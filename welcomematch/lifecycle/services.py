@@ -8,14 +8,14 @@ so both participants can be rematched with someone else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.db import models, transaction
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts.models import User
@@ -26,13 +26,15 @@ from welcomematch.intake.models import Exclusion, Household, WelcomeGroup
 from welcomematch.lifecycle.models import (
     OPEN_MATCH_STATUSES,
     CheckIn,
+    ContactPerson,
     CulturalAmbassador,
     JointGoal,
     Match,
     MatchStatus,
 )
+from welcomematch.lifecycle.selectors import available_ambassadors
 from welcomematch.matching.selectors import pair_check
-from welcomematch.programmes.models import Category, CategoryKind
+from welcomematch.programmes.models import Category, CategoryKind, City, Programme
 from welcomematch.transitions import transition
 from welcomematch.trial import selectors as trial_selectors
 
@@ -52,6 +54,17 @@ ERR_AMBASSADOR_FULL = _("%(name)s already supports %(load)s matches (maximum %(c
 ERR_AMBASSADOR_INACTIVE = _("%(name)s is not active.")
 ERR_AMBASSADOR_PROGRAMME = _("%(name)s works for another programme.")
 ERR_CHECKIN_KEY = _("This form was already used for another match. Reload the page and try again.")
+ERR_AMBASSADOR_UNAVAILABLE = _("%(name)s is unavailable until %(until)s.")
+ERR_ALREADY_HAS_AMBASSADOR = _(
+    "Match %(match)s already has a cultural ambassador (%(name)s); it was given one meanwhile."
+)
+ERR_DECLINED = _("The household of match %(match)s does not want a cultural ambassador.")
+ERR_NOT_OPEN = _("Match %(match)s has ended; it needs no ambassador.")
+ERR_NOTHING_CHOSEN = _("Tick at least one match to save.")
+ERR_MAXIMUM = _("A maximum must be at least 1.")
+ERR_LANGUAGE = _("'%(code)s' is not in the list of languages.")
+ERR_CITY = _("%(city)s is not a city of this programme.")
+ERR_LOGIN_TAKEN = _("The login %(username)s already belongs to %(name)s.")
 ERR_GOAL = _("Choose a goal from the list of goals ('%(code)s' is not one).")
 ERR_MANUAL_REASON = _("Say why this pair is made outside a matching round.")
 ERR_BUSY = _("%(reference)s already has an open match.")
@@ -198,52 +211,6 @@ def match_complete(*, match: Match, actor: User | None) -> Match:
     return _move(match=match, target=MatchStatus.COMPLETED, actor=actor, data={})
 
 
-@dataclass(frozen=True)
-class AmbassadorSuggestion:
-    ambassador: CulturalAmbassador
-    shared_languages: tuple[str, ...]
-    same_city: bool
-    load: int
-
-    @property
-    def has_room(self) -> bool:
-        return self.load < self.ambassador.capacity
-
-
-def ambassador_suggestions(*, match: Match) -> list[AmbassadorSuggestion]:
-    """Active ambassadors of the programme who speak one of the household's languages, best
-    first: a shared language, then working in the match's city, then the lightest load."""
-    languages = set(match.household.languages) - {"nl"}
-    ambassadors = (
-        CulturalAmbassador.objects.filter(programme=match.household.programme, active=True)
-        .annotate(load=Count("matches", filter=Q(matches__status__in=OPEN_MATCH_STATUSES)))
-        .prefetch_related("cities")
-    )
-    suggestions = []
-    for ambassador in ambassadors:
-        shared = tuple(sorted(languages & set(ambassador.languages)))
-        if not shared:
-            continue
-        same_city = any(c.pk == match.household.city_id for c in ambassador.cities.all())
-        suggestions.append(
-            AmbassadorSuggestion(
-                ambassador=ambassador,
-                shared_languages=shared,
-                same_city=same_city,
-                load=ambassador.load,
-            )
-        )
-    suggestions.sort(
-        key=lambda s: (
-            not s.has_room,
-            not s.same_city,
-            s.load / s.ambassador.capacity,
-            s.ambassador.name,
-        )
-    )
-    return suggestions
-
-
 @transaction.atomic
 def match_assign_ambassador(
     *, match: Match, ambassador: CulturalAmbassador | None, actor: User | None
@@ -255,6 +222,20 @@ def match_assign_ambassador(
         if not ambassador.active:
             raise ValidationError(
                 {"ambassador": message(ERR_AMBASSADOR_INACTIVE, name=ambassador.name)}
+            )
+        if not available_ambassadors(programme=None, today=timezone.localdate()).filter(
+            pk=ambassador.pk
+        ):
+            raise ValidationError(
+                {
+                    "ambassador": message(
+                        ERR_AMBASSADOR_UNAVAILABLE,
+                        name=ambassador.name,
+                        until=formats.date_format(
+                            ambassador.unavailable_until or timezone.localdate()
+                        ),
+                    )
+                }
             )
         if ambassador.programme_id != match.household.programme_id:
             raise ValidationError(
@@ -371,3 +352,234 @@ def goal_set_status(*, goal: JointGoal, status: JointGoal.Status, actor: User | 
         data={"goal": goal.pk, "from": before, "to": status.value},
     )
     return goal
+
+
+# --- cultural ambassadors and contact persons ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class HelperData:
+    """What a coordinator fills in for an ambassador or a contact person."""
+
+    name: str
+    languages: tuple[str, ...] = ()
+    cities: tuple[City, ...] = ()
+    capacity: int = 4
+    active: bool = True
+    unavailable_until: date | None = None
+    email: str = ""
+    phone: str = ""
+    user: User | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+Helper = CulturalAmbassador | ContactPerson
+
+
+def _helper_save(
+    *, row: Helper, programme: Programme, data: HelperData, actor: User | None, action: str
+) -> Helper:
+    known = set(Category.objects.filter(kind=CategoryKind.LANGUAGE).values_list("code", flat=True))
+    for code in data.languages:
+        if code not in known:
+            raise ValidationError({"languages": message(ERR_LANGUAGE, code=code)})
+    for city in data.cities:
+        if city.programme_id != programme.pk:
+            raise ValidationError({"cities": message(ERR_CITY, city=city.name)})
+    if data.capacity < 1:
+        raise ValidationError({"capacity": ERR_MAXIMUM})
+    if data.user is not None:
+        holder = type(row).objects.filter(user=data.user).exclude(pk=row.pk).first()
+        if holder is not None:
+            raise ValidationError(
+                {"user": message(ERR_LOGIN_TAKEN, username=data.user.username, name=holder.name)}
+            )
+    before = {
+        "name": row.name,
+        "languages": list(row.languages),
+        "cities": sorted(c.pk for c in row.cities.all()) if row.pk else [],
+        "capacity": row.capacity,
+        "active": row.active,
+        "unavailable_until": row.unavailable_until.isoformat() if row.unavailable_until else None,
+        "user": row.user_id,
+    }
+    row.programme = programme
+    row.name = data.name.strip()
+    row.languages = list(data.languages)
+    row.capacity = data.capacity
+    row.active = data.active
+    row.unavailable_until = data.unavailable_until
+    row.email = data.email
+    row.phone = data.phone
+    row.user = data.user
+    row.full_clean()
+    row.save()
+    row.cities.set(data.cities)
+    after = {
+        "name": row.name,
+        "languages": list(row.languages),
+        "cities": sorted(c.pk for c in data.cities),
+        "capacity": row.capacity,
+        "active": row.active,
+        "unavailable_until": row.unavailable_until.isoformat() if row.unavailable_until else None,
+        "user": row.user_id,
+    }
+    changed = {k: {"from": before[k], "to": v} for k, v in after.items() if before[k] != v}
+    audit_record(actor=actor, action=action, obj=row, data={"changed": changed})
+    return row
+
+
+@transaction.atomic
+def ambassador_create(
+    *, programme: Programme, data: HelperData, actor: User | None
+) -> CulturalAmbassador:
+    """Add a cultural ambassador to the programme."""
+    row = _helper_save(
+        row=CulturalAmbassador(),
+        programme=programme,
+        data=data,
+        actor=actor,
+        action="ambassador.created",
+    )
+    assert isinstance(row, CulturalAmbassador)
+    return row
+
+
+@transaction.atomic
+def ambassador_update(
+    *, ambassador: CulturalAmbassador, data: HelperData, actor: User | None
+) -> CulturalAmbassador:
+    """Change an ambassador's details, languages, cities, maximum or availability.
+
+    A lower maximum than the current load is allowed (nobody is taken away); the ambassador
+    simply gets no new matches until the load is below it.
+    """
+    row = CulturalAmbassador.objects.select_for_update().get(pk=ambassador.pk)
+    saved = _helper_save(
+        row=row, programme=row.programme, data=data, actor=actor, action="ambassador.changed"
+    )
+    assert isinstance(saved, CulturalAmbassador)
+    return saved
+
+
+@transaction.atomic
+def contact_person_create(
+    *, programme: Programme, data: HelperData, actor: User | None
+) -> ContactPerson:
+    """Add a contact person (monthly check-in calls) to the programme."""
+    row = _helper_save(
+        row=ContactPerson(),
+        programme=programme,
+        data=data,
+        actor=actor,
+        action="contact_person.created",
+    )
+    assert isinstance(row, ContactPerson)
+    return row
+
+
+@transaction.atomic
+def contact_person_update(
+    *, contact_person: ContactPerson, data: HelperData, actor: User | None
+) -> ContactPerson:
+    """Change a contact person's details, languages, cities, maximum or availability."""
+    row = ContactPerson.objects.select_for_update().get(pk=contact_person.pk)
+    saved = _helper_save(
+        row=row, programme=row.programme, data=data, actor=actor, action="contact_person.changed"
+    )
+    assert isinstance(saved, ContactPerson)
+    return saved
+
+
+@transaction.atomic
+def ambassadors_assign(
+    *,
+    programme: Programme,
+    assignments: Sequence[tuple[Match, CulturalAmbassador]],
+    actor: User | None,
+) -> list[Match]:
+    """Give many matches an ambassador at once (the accepted suggestions): all or nothing.
+
+    Under lock, every match must still be open, of the programme, without an ambassador and
+    wanting one; every ambassador available and of the programme; and no ambassador may end
+    above their maximum counting the matches they already have. Each match gets its own
+    audit event.
+    """
+    if not assignments:
+        raise ValidationError(ERR_NOTHING_CHOSEN)
+    match_ids = sorted({m.pk for m, _a in assignments})
+    ambassador_ids = sorted({a.pk for _m, a in assignments})
+    # Lock in a fixed order (ambassadors, then matches) so concurrent saves cannot deadlock.
+    ambassadors = {
+        a.pk: a
+        for a in CulturalAmbassador.objects.select_for_update()
+        .filter(pk__in=ambassador_ids)
+        .order_by("pk")
+    }
+    matches = {
+        m.pk: m
+        for m in Match.objects.select_for_update()
+        .filter(pk__in=match_ids)
+        .select_related("household", "group")
+        .order_by("pk")
+    }
+    available = set(
+        available_ambassadors(programme=programme, today=timezone.localdate())
+        .filter(pk__in=ambassador_ids)
+        .values_list("pk", flat=True)
+    )
+    loads = dict(
+        Match.objects.filter(ambassador_id__in=ambassador_ids, status__in=OPEN_MATCH_STATUSES)
+        .values_list("ambassador_id")
+        .annotate(n=models.Count("pk"))
+        .values_list("ambassador_id", "n")
+    )
+    done: list[Match] = []
+    for given, chosen in assignments:
+        match = matches[given.pk]
+        ambassador = ambassadors[chosen.pk]
+        reference = str(match)
+        if match.household.programme_id != programme.pk:
+            raise ValidationError(ERR_PROGRAMME)
+        if match.status not in OPEN_MATCH_STATUSES:
+            raise ValidationError(message(ERR_NOT_OPEN, match=reference))
+        if match.ambassador_id is not None:
+            current = CulturalAmbassador.objects.get(pk=match.ambassador_id)
+            raise ValidationError(
+                message(ERR_ALREADY_HAS_AMBASSADOR, match=reference, name=current.name)
+            )
+        if not match.household.wants_ambassador:
+            raise ValidationError(message(ERR_DECLINED, match=reference))
+        if ambassador.programme_id != programme.pk:
+            raise ValidationError(message(ERR_AMBASSADOR_PROGRAMME, name=ambassador.name))
+        if not ambassador.active:
+            raise ValidationError(message(ERR_AMBASSADOR_INACTIVE, name=ambassador.name))
+        if ambassador.pk not in available:
+            raise ValidationError(
+                message(
+                    ERR_AMBASSADOR_UNAVAILABLE,
+                    name=ambassador.name,
+                    until=formats.date_format(ambassador.unavailable_until or timezone.localdate()),
+                )
+            )
+        load = loads.get(ambassador.pk, 0)
+        if load >= ambassador.capacity:
+            raise ValidationError(
+                message(
+                    ERR_AMBASSADOR_FULL,
+                    name=ambassador.name,
+                    load=load,
+                    capacity=ambassador.capacity,
+                )
+            )
+        loads[ambassador.pk] = load + 1
+        match.ambassador = ambassador
+        match.save(update_fields=["ambassador"])
+        audit_record(
+            actor=actor,
+            action="match.ambassador_assigned",
+            obj=match,
+            data={"before": None, "after": ambassador.pk, "suggested": True},
+        )
+        done.append(match)
+    return done

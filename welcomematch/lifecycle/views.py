@@ -13,16 +13,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Model
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from welcomematch.accounts import scope
-from welcomematch.accounts.models import AuditEvent, User
+from welcomematch.accounts.models import AuditEvent, Role, User
 from welcomematch.accounts.permissions import MANAGERS, STAFF, has_role, role_required
-from welcomematch.lifecycle import selectors, services
+from welcomematch.lifecycle import presenters, selectors, services
 from welcomematch.lifecycle.forms import (
     MATCH_STATUS_LABELS,
     AmbassadorForm,
@@ -31,11 +32,21 @@ from welcomematch.lifecycle.forms import (
     FirstMeetingForm,
     GoalForm,
     GoalStatusForm,
+    HelperForm,
     MatchFilterForm,
+    TargetsForm,
+    helper_initial,
 )
-from welcomematch.lifecycle.models import JointGoal, Match, MatchStatus
-from welcomematch.programmes.models import CategoryKind
+from welcomematch.lifecycle.models import (
+    ContactPerson,
+    CulturalAmbassador,
+    JointGoal,
+    Match,
+    MatchStatus,
+)
+from welcomematch.programmes.models import CategoryKind, Programme
 from welcomematch.programmes.selectors import category_labels
+from welcomematch.programmes.services import programme_set_targets
 
 #: Audit actions in words, for the audit trail on round and match pages.
 AUDIT_LABELS = {
@@ -53,6 +64,11 @@ AUDIT_LABELS = {
     "match.checkin": gettext_lazy("Check-in recorded"),
     "match.goal_added": gettext_lazy("Joint goal added"),
     "match.goal_status": gettext_lazy("Joint goal status changed"),
+    "ambassador.created": gettext_lazy("Cultural ambassador added"),
+    "ambassador.changed": gettext_lazy("Cultural ambassador's details changed"),
+    "contact_person.created": gettext_lazy("Contact person added"),
+    "contact_person.changed": gettext_lazy("Contact person's details changed"),
+    "programme.targets": gettext_lazy("Targets for waiting times changed"),
     "control.assigned": gettext_lazy("Control household assigned"),
 }
 
@@ -168,7 +184,18 @@ def _detail(request: HttpRequest, match: Match, status: int = 200, **forms: Form
         context["ambassador_form"] = forms.get("ambassador_form") or AmbassadorForm(
             programme=match.household.programme, initial={"ambassador": match.ambassador_id}
         )
-        context["suggestions"] = services.ambassador_suggestions(match=match) if open_ else []
+        if open_ and match.ambassador_id is None:
+            suggested, left_out = selectors.ambassador_suggestions(
+                programme=match.household.programme,
+                matches=Match.objects.filter(pk=match.pk),
+                today=timezone.localdate(),
+            )
+            context["suggestion"] = (
+                {"row": suggested[0], "reason": suggestion_reason(suggested[0])}
+                if suggested
+                else None
+            )
+            context["no_suggestion"] = left_out_reason(left_out[0]) if left_out else ""
     return render(request, "lifecycle/match_detail.html", context, status=status)
 
 
@@ -331,3 +358,379 @@ def goal_status(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
     except ValidationError as error:
         return _refused(request, match, error)
     return _done(request, match, _("The goal's status is saved."))
+
+
+# --- cultural ambassadors and contact persons ---------------------------------------------
+
+
+def _programme(request: HttpRequest) -> Programme:
+    programme = scope.working_programme(_user(request))
+    if programme is None:
+        raise Http404(_("Your login belongs to no programme."))
+    return programme
+
+
+def _language_words(codes: Any) -> str:
+    return ", ".join(category_labels(CategoryKind.LANGUAGE).many(CategoryKind.LANGUAGE, codes))
+
+
+def _and(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return _("%(first)s and %(last)s") % {"first": ", ".join(words[:-1]), "last": words[-1]}
+
+
+def _city_words(row: Any) -> str:
+    return ", ".join(c.name for c in row.cities.all())
+
+
+def _availability(row: Any) -> str:
+    if not row.active:
+        return _("not active")
+    if row.unavailable_until and row.unavailable_until >= timezone.localdate():
+        return _("unavailable until %(date)s") % {
+            "date": formats.date_format(row.unavailable_until)
+        }
+    return _("available")
+
+
+def suggestion_reason(suggestion: selectors.SuggestedAmbassador) -> str:
+    """Why the core suggests this ambassador, in words."""
+    labels = category_labels(CategoryKind.LANGUAGE)
+    household = suggestion.match.household
+    parts = []
+    if suggestion.shared_languages:
+        parts.append(
+            _("speaks %(languages)s with the household")
+            % {"languages": _and(labels.many(CategoryKind.LANGUAGE, suggestion.shared_languages))}
+        )
+    else:
+        parts.append(_("the household speaks Dutch; no interpreting needed"))
+    city = household.city.name if household.city else ""
+    if suggestion.same_city:
+        parts.append(_("works in %(city)s") % {"city": city})
+    else:
+        parts.append(_("does not work in %(city)s") % {"city": city})
+    parts.append(
+        _("would have %(load)s of %(maximum)s matches")
+        % {"load": suggestion.load_after, "maximum": suggestion.maximum}
+    )
+    return "; ".join(parts)
+
+
+def left_out_reason(left: selectors.NoAmbassador) -> str:
+    """Why the core suggests nobody for this match, in words."""
+    household = left.match.household
+    languages = _and(
+        category_labels(CategoryKind.LANGUAGE).many(
+            CategoryKind.LANGUAGE, [c for c in household.languages if c != "nl"]
+        )
+    )
+    if left.reason == "declined":
+        return _("The household does not want a cultural ambassador.")
+    if left.reason == "no_language":
+        return _("No available ambassador speaks %(languages)s.") % {"languages": languages}
+    return _(
+        "The ambassadors who speak %(languages)s are full (or needed for matches nobody else "
+        "can take)."
+    ) % {"languages": languages}
+
+
+@require_GET
+@role_required(MANAGERS)
+def ambassador_list(request: HttpRequest) -> HttpResponse:
+    programme = _programme(request)
+    rows = [
+        {
+            "row": a,
+            "languages": _language_words(a.languages),
+            "cities": _city_words(a),
+            "availability": _availability(a),
+        }
+        for a in selectors.ambassadors_with_load(programme=programme)
+    ]
+    return render(
+        request,
+        "lifecycle/ambassador_list.html",
+        {
+            "rows": rows,
+            "waiting": selectors.matches_without_ambassador(programme=programme).count(),
+        },
+    )
+
+
+def _helper_form_page(
+    request: HttpRequest,
+    *,
+    kind: str,
+    row: CulturalAmbassador | ContactPerson | None,
+) -> HttpResponse:
+    programme = row.programme if row is not None else _programme(request)
+    if row is not None and row.programme_id != _programme(request).pk:
+        raise Http404  # another programme's record: its existence is not revealed
+    maximum = _("Maximum number of groups") if kind == "contact_person" else None
+    if request.method == "POST":
+        form = HelperForm(request.POST, programme=programme, maximum_label=maximum)
+        if form.is_valid():
+            data = form.data_for_service()
+            actor = _user(request)
+            try:
+                if kind == "ambassador":
+                    if isinstance(row, CulturalAmbassador):
+                        services.ambassador_update(ambassador=row, data=data, actor=actor)
+                    else:
+                        services.ambassador_create(programme=programme, data=data, actor=actor)
+                elif isinstance(row, ContactPerson):
+                    services.contact_person_update(contact_person=row, data=data, actor=actor)
+                else:
+                    services.contact_person_create(programme=programme, data=data, actor=actor)
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(
+                    "lifecycle:ambassador_list"
+                    if kind == "ambassador"
+                    else "lifecycle:contact_person_list"
+                )
+        status = 400
+    else:
+        initial = helper_initial(row) if row is not None else None
+        form = HelperForm(initial=initial, programme=programme, maximum_label=maximum)
+        status = 200
+    return render(
+        request,
+        "lifecycle/helper_form.html",
+        {"form": form, "row": row, "kind": kind},
+        status=status,
+    )
+
+
+@role_required(MANAGERS)
+def ambassador_new(request: HttpRequest) -> HttpResponse:
+    return _helper_form_page(request, kind="ambassador", row=None)
+
+
+@role_required(MANAGERS)
+def ambassador_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _helper_form_page(
+        request, kind="ambassador", row=get_object_or_404(CulturalAmbassador, pk=pk)
+    )
+
+
+#: Who may open an ambassador's load page: managers, and the ambassador themselves.
+LOAD_READERS = MANAGERS | {Role.AMBASSADOR}
+
+
+@require_GET
+@role_required(LOAD_READERS)
+def ambassador_load(request: HttpRequest, pk: int) -> HttpResponse:
+    """One ambassador's matches and load: for managers, and for the ambassador themselves."""
+    user = _user(request)
+    ambassador = get_object_or_404(
+        scope.programme_scope(user).filter(
+            CulturalAmbassador.objects.select_related("user"), city=None
+        ),
+        pk=pk,
+    )
+    manager = has_role(user, MANAGERS)
+    if not manager and ambassador.user_id != user.pk:
+        raise PermissionDenied
+    matches = list(selectors.ambassador_matches(ambassador=ambassador))
+    for match in matches:
+        match.status_label = MATCH_STATUS_LABELS[MatchStatus(match.status)]  # type: ignore[attr-defined]
+    load = len([m for m in matches if m.is_open])
+    return render(
+        request,
+        "lifecycle/ambassador_load.html",
+        {
+            "ambassador": ambassador,
+            "matches": matches,
+            "load": load,
+            "manager": manager,
+            "languages": _language_words(ambassador.languages),
+            "cities": _city_words(ambassador),
+            "availability": _availability(ambassador),
+            "full": load >= ambassador.capacity,
+        },
+    )
+
+
+@require_GET
+@role_required(MANAGERS)
+def contact_person_list(request: HttpRequest) -> HttpResponse:
+    programme = _programme(request)
+    rows = [
+        {
+            "row": c,
+            "languages": _language_words(c.languages),
+            "cities": _city_words(c),
+            "availability": _availability(c),
+        }
+        for c in selectors.contact_persons_with_load(programme=programme)
+    ]
+    return render(request, "lifecycle/contact_person_list.html", {"rows": rows})
+
+
+@role_required(MANAGERS)
+def contact_person_new(request: HttpRequest) -> HttpResponse:
+    return _helper_form_page(request, kind="contact_person", row=None)
+
+
+@role_required(MANAGERS)
+def contact_person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _helper_form_page(
+        request, kind="contact_person", row=get_object_or_404(ContactPerson, pk=pk)
+    )
+
+
+def _suggest_page(
+    request: HttpRequest,
+    programme: Programme,
+    *,
+    errors: list[str] | None = None,
+    chosen: dict[int, str] | None = None,
+    ticked: set[int] | None = None,
+) -> HttpResponse:
+    suggested, left_out = selectors.ambassador_suggestions(
+        programme=programme,
+        matches=selectors.matches_without_ambassador(programme=programme),
+        today=timezone.localdate(),
+    )
+    choices = list(
+        selectors.ambassadors_with_load(programme=programme).filter(
+            selectors.available_q(timezone.localdate())
+        )
+    )
+    rows = []
+    for s in suggested:
+        pk = s.match.pk
+        rows.append(
+            {
+                "suggestion": s,
+                "reason": suggestion_reason(s),
+                "selected": (chosen or {}).get(pk, str(s.ambassador.pk)),
+                "ticked": True if ticked is None else pk in ticked,
+            }
+        )
+    return render(
+        request,
+        "lifecycle/ambassador_suggest.html",
+        {
+            "rows": rows,
+            "left_out": [{"left": n, "reason": left_out_reason(n)} for n in left_out],
+            "choices": choices,
+            "errors": errors or [],
+        },
+        status=400 if errors else 200,
+    )
+
+
+@role_required(MANAGERS)
+def ambassador_suggest(request: HttpRequest) -> HttpResponse:
+    """Suggested ambassadors for every open match without one; the coordinator accepts all,
+    unticks or changes some, and saves them in one go."""
+    programme = _programme(request)
+    if request.method != "POST":
+        return _suggest_page(request, programme)
+    ticked: set[int] = set()
+    chosen: dict[int, str] = {}
+    errors: list[str] = []
+    for key in request.POST:
+        value = request.POST.get(key, "")
+        if key.startswith("ambassador-") and key[11:].isdigit():
+            chosen[int(key[11:])] = value
+    for value in request.POST.getlist("accept"):
+        if value.isdigit():
+            ticked.add(int(value))
+    matches = Match.objects.filter(household__programme=programme, pk__in=ticked).in_bulk()
+    ambassador_ids = {int(v) for k, v in chosen.items() if k in ticked and v.isdigit()}
+    ambassadors = CulturalAmbassador.objects.filter(
+        programme=programme, pk__in=ambassador_ids
+    ).in_bulk()
+    assignments = []
+    for pk in sorted(ticked):
+        match = matches.get(pk)
+        raw = chosen.get(pk, "")
+        ambassador = ambassadors.get(int(raw)) if raw.isdigit() else None
+        if match is None:
+            errors.append(_("Match %(pk)s does not exist in this programme.") % {"pk": pk})
+        elif ambassador is None:
+            errors.append(_("Choose an ambassador for match %(match)s.") % {"match": match})
+        else:
+            assignments.append((match, ambassador))
+    if not errors:
+        try:
+            done = services.ambassadors_assign(
+                programme=programme, assignments=assignments, actor=_user(request)
+            )
+        except ValidationError as error:
+            errors = list(error.messages)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s match now has a cultural ambassador.",
+                    "%(count)s matches now have a cultural ambassador.",
+                    len(done),
+                )
+                % {"count": len(done)},
+            )
+            return redirect("lifecycle:ambassador_suggest")
+    return _suggest_page(request, programme, errors=errors, chosen=chosen, ticked=ticked)
+
+
+@require_GET
+@role_required(MANAGERS)
+def waiting_times(request: HttpRequest) -> HttpResponse:
+    """Waiting times per city, the longest-waiting list, programme figures and warnings."""
+    return _waiting_page(request, _programme(request))
+
+
+def _waiting_page(
+    request: HttpRequest, programme: Programme, *, targets_form: TargetsForm | None = None
+) -> HttpResponse:
+    overview = selectors.waiting_overview(programme=programme)
+    figures = overview.figures
+    return render(
+        request,
+        "lifecycle/waiting_times.html",
+        {
+            "overview": overview,
+            "thresholds": overview.thresholds,
+            "per_city": overview.per_city,
+            "longest": presenters.longest_rows(overview),
+            "waiting_count": len(overview.longest),
+            "alerts": presenters.alert_rows(overview),
+            "figures": figures,
+            "breakdowns": presenters.breakdown_rows(overview),
+            "breakdown_total": sum(figures.breakdowns.values()),
+            "targets_form": targets_form
+            or TargetsForm(
+                initial={
+                    "target_days": programme.target_days,
+                    "first_meeting_days": programme.first_meeting_days,
+                    "checkin_gap_days": programme.checkin_gap_days,
+                    "low_rating": programme.low_rating,
+                }
+            ),
+        },
+        status=400 if targets_form is not None else 200,
+    )
+
+
+@require_POST
+@role_required(MANAGERS)
+def waiting_targets(request: HttpRequest) -> HttpResponse:
+    """Change the programme's targets for waiting times and warnings."""
+    programme = _programme(request)
+    form = TargetsForm(request.POST)
+    if form.is_valid():
+        try:
+            programme_set_targets(programme=programme, actor=_user(request), **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The targets are saved."))
+            return redirect("lifecycle:waiting_times")
+    return _waiting_page(request, programme, targets_form=form)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -73,6 +74,21 @@ class Programme(models.Model):
         _("vulnerability rule"), default=default_vulnerability_rule
     )
     capacity_rule = models.JSONField(_("capacity rule"), default=default_capacity_rule)
+    # The targets of waiting times and warnings (defaults: welcomematch.core.waiting.Thresholds).
+    target_days = models.PositiveSmallIntegerField(
+        _("target: days from intake to first meeting"), default=42
+    )
+    first_meeting_days = models.PositiveSmallIntegerField(
+        _("warn when no first meeting this many days after matching"), default=21
+    )
+    checkin_gap_days = models.PositiveSmallIntegerField(
+        _("warn when no check-in for this many days"), default=61
+    )
+    low_rating = models.PositiveSmallIntegerField(
+        _("warn after two ratings in a row at or below"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -26,6 +26,8 @@ NAV_ITEMS = (
     ("intake:index", _("Intake"), MANAGERS),
     ("matching:round_list", _("Matching rounds"), MANAGERS),
     ("lifecycle:match_list", _("Matches"), STAFF),
+    ("lifecycle:ambassador_list", _("Ambassadors"), MANAGERS),
+    ("lifecycle:waiting_times", _("Waiting times"), MANAGERS),
     ("trial:overview", _("Control arm"), RESEARCH),
     ("surveys:index", _("Surveys"), MANAGERS),
     ("reports:report", _("Report"), RESEARCH),

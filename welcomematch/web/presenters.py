@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from welcomematch.programmes.selectors import CategoryLabels as Labels
 from welcomematch.web.selectors import Stage
 
@@ -96,3 +98,45 @@ def ssm_rows(labels: Labels, scores: Mapping[str, Any]) -> list[tuple[str, Any]]
 
 def flag_rows(labels: Labels, flags: Mapping[str, Any]) -> list[tuple[str, bool]]:
     return [(labels("support_need", flag), bool(on)) for flag, on in (flags or {}).items()]
+
+
+#: The pipeline chart's segments, in the order participants pass through them.
+PIPELINE = (
+    ("intake", _("Intake")),
+    ("ready", _("Ready to match")),
+    ("matched", _("Matched")),
+    ("first_meeting", _("First meeting planned")),
+    ("active", _("Active")),
+    ("ended", _("Ended")),
+    ("control", _("Control")),
+)
+_PIPELINE_OF_STAGE = {
+    Stage.INTAKE_INCOMPLETE: "intake",
+    Stage.READY: "ready",
+    Stage.MATCHED: "matched",
+    Stage.ACTIVE: "active",
+    Stage.ENDED: "ended",
+    Stage.CONTROL: "control",
+}
+
+
+def pipeline_rows(
+    *, sides: Iterable[tuple[str, Iterable[Mapping[str, Any]]]], cities: Iterable[Any]
+) -> list[tuple[str, list[int]]]:
+    """Per city and side (groups, households) the count in each :data:`PIPELINE` segment;
+    ``sides`` are (label, rows of ``pipeline_counts``)."""
+    keys = [key for key, _label in PIPELINE]
+    out = []
+    side_rows = [(label, list(rows)) for label, rows in sides]
+    for city in cities:
+        for label, rows in side_rows:
+            values = [0] * len(keys)
+            for row in rows:
+                if row["city_id"] != city.pk:
+                    continue
+                key = _PIPELINE_OF_STAGE[Stage(row["stage"])]
+                if key == "matched" and row["introduced"]:
+                    key = "first_meeting"
+                values[keys.index(key)] += row["n"]
+            out.append((f"{city.name}: {label}", values))
+    return out

@@ -309,3 +309,18 @@ def group_controls(*, group: WelcomeGroup) -> QuerySet[ControlAssignment]:
 
 def household_control(*, household: Household) -> QuerySet[ControlAssignment]:
     return ControlAssignment.objects.filter(household=household).select_related("round", "group")
+
+
+def pipeline_counts(qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Rows ``{"city_id", "stage", "introduced", "n"}`` for a queryset annotated with ``stage``;
+    ``introduced`` tells matched participants whose first meeting is planned apart."""
+    side = "group" if qs.model is WelcomeGroup else "household"
+    introduced = Exists(
+        Match.objects.filter(**{side: OuterRef("pk")}, status=MatchStatus.INTRODUCED)
+    )
+    return (
+        qs.annotate(introduced=introduced)
+        .values("city_id", "stage", "introduced")
+        .annotate(n=Count("pk"))
+        .order_by("city_id", "stage")
+    )

@@ -22,13 +22,17 @@ from welcomematch.accounts import scope
 from welcomematch.accounts.permissions import (
     HOUSEHOLD_READERS,
     MANAGERS,
+    RESEARCH,
     STAFF,
     has_role,
     role_required,
 )
 from welcomematch.accounts.services import audit_read
+from welcomematch.charts import Series, StackedBar, bar_chart, stacked_bar_chart
 from welcomematch.intake.models import Household, WelcomeGroup
 from welcomematch.intake.questions import choice_label
+from welcomematch.lifecycle import presenters as lifecycle_presenters
+from welcomematch.lifecycle.selectors import waiting_overview
 from welcomematch.privacy.selectors import privacy_panel
 from welcomematch.programmes.models import CategoryKind
 from welcomematch.programmes.selectors import category_labels
@@ -86,8 +90,84 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "no_access": ""
             if scope.programme_scope(request.user).programme_ids != frozenset()
             else NO_ACCESS,
+            **_dashboard_charts(request, groups, households, cities),
         },
     )
+
+
+def _dashboard_charts(
+    request: HttpRequest,
+    groups: QuerySet[WelcomeGroup],
+    households: QuerySet[Household],
+    cities: list[Any],
+) -> dict[str, Any]:
+    """The charts people would rather look at than read, each with its numbers as a table."""
+    segments = [str(label) for _key, label in presenters.PIPELINE]
+    rows = presenters.pipeline_rows(
+        sides=[
+            (_("groups"), selectors.pipeline_counts(selectors.groups_with_stage(groups))),
+            (
+                _("households"),
+                selectors.pipeline_counts(selectors.households_with_stage(households)),
+            ),
+        ],
+        cities=cities,
+    )
+    context: dict[str, Any] = {"pipeline_segments": segments, "pipeline_rows": rows}
+    if rows:
+        context["pipeline_chart"] = stacked_bar_chart(
+            title=_("Pipeline per city"),
+            bars=[StackedBar(label, values) for label, values in rows],
+            segments=segments,
+            description=_("Groups and households per city at each stage."),
+            normalise=False,
+            chart_id="pipeline",
+        )
+    programme = getattr(request.user, "programme", None)
+    if programme is None or not has_role(request.user, RESEARCH):
+        return context
+    overview = waiting_overview(programme=programme)
+    bins, met, waiting = lifecycle_presenters.wait_distribution(overview)
+    context |= {
+        "wait_bins": list(zip(bins, met, waiting, strict=True)),
+        "wait_chart": bar_chart(
+            title=_("Waiting time from intake"),
+            categories=bins,
+            series=[
+                Series(_("First meeting reached after"), met),
+                Series(_("Still waiting for"), waiting),
+            ],
+            description=_(
+                "How long participants waited from their completed intake to the first "
+                "meeting, and how long those still waiting have waited so far."
+            ),
+            y_label=_("participants"),
+            chart_id="waiting",
+        ),
+        "target_days": overview.thresholds.target_days,
+    }
+    if has_role(request.user, MANAGERS):
+        alerts = lifecycle_presenters.alert_rows(overview)
+        per_rule = [
+            (
+                str(lifecycle_presenters.RULE_LABELS[rule]),
+                sum(1 for a in alerts if a["rule"] == rule),
+            )
+            for rule in lifecycle_presenters.RULE_ORDER
+        ]
+        context |= {
+            "alerts": alerts[:10],
+            "alert_total": len(alerts),
+            "alert_counts": per_rule,
+            "alert_chart": bar_chart(
+                title=_("Needs attention"),
+                categories=[label for label, _n in per_rule],
+                series=[Series(_("warnings"), [n for _label, n in per_rule])],
+                description=_("Warnings per rule; matches first."),
+                chart_id="attention",
+            ),
+        }
+    return context
 
 
 def _paginate(request: HttpRequest, qs: QuerySet[Any]) -> Any:
