@@ -309,7 +309,7 @@ def render_json(bundle: ReportBundle) -> bytes:
 
 
 def render_html(bundle: ReportBundle) -> bytes:
-    return render_to_string("reports/file.html", context(bundle)).encode("utf-8")
+    return render_to_string("reports/files/report.html", context(bundle)).encode("utf-8")
 
 
 def _sheet(workbook: Workbook, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]):
