@@ -221,3 +221,46 @@ def test_an_open_match_keeps_its_participants(world: Any) -> None:
     )
     outcomes = {o.rule: o.count for o in retention_apply(dry_run=True)}
     assert outcomes["households who left or finished"] == 0
+
+
+def test_erasure_also_clears_the_name_in_import_reports_and_free_text_survey_answers(
+    world: Any,
+) -> None:
+    from welcomematch.intake.models import ImportRun
+    from welcomematch.surveys.models import Answer, Instrument, Response
+
+    household = make_household(world["almere"], contact_name="Amal Haddad")
+    ImportRun.objects.create(
+        programme=household.programme,
+        kind="households",
+        status=ImportRun.Status.COMMITTED,
+        report={
+            "rows": [
+                {"reference": household.reference, "label": "Amal Haddad", "errors": []},
+                {"reference": "H-9999", "label": "Someone Else", "errors": []},
+            ]
+        },
+    )
+    instrument = Instrument.objects.filter(moment="final", side="newcomer").first()
+    assert instrument is not None
+    response = Response.objects.create(
+        programme=household.programme,
+        moment="final",
+        side="newcomer",
+        instrument=instrument,
+        household=household,
+        source="interview",
+        started_at=timezone.now(),
+        submitted_at=timezone.now(),
+    )
+    text_code = instrument.items.filter(scale="text").values_list("code", flat=True).first()
+    assert text_code is not None, "the final newcomer survey has a free-text item"
+    Answer.objects.create(response=response, item_code=text_code, value="Amal from Homs")
+    Answer.objects.create(response=response, item_code="dutch_cefr", value="A2")
+
+    services.household_erase(household=household, reason="Asked for it", actor=None)
+
+    rows = ImportRun.objects.get().report["rows"]
+    assert [r["label"] for r in rows] == [services.ERASED, "Someone Else"]
+    kept = dict(Answer.objects.filter(response=response).values_list("item_code", "value"))
+    assert kept == {"dutch_cefr": "A2"}

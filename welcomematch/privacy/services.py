@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record
-from welcomematch.intake.models import Household, WelcomeGroup
+from welcomematch.intake.models import Household, ImportRun, WelcomeGroup
 from welcomematch.lifecycle.models import CheckIn, Match
 from welcomematch.privacy.models import Consent, Erasure, Purpose
+from welcomematch.surveys.models import Answer, Item
 
 ERR_PURPOSE = _("Choose one of the purposes of consent.")
 ERR_TEXT_VERSION = _("Say which version of the consent text the person saw.")
@@ -60,6 +61,31 @@ def _erase_match_texts(matches: list[Match]) -> None:
     CheckIn.objects.filter(match__in=matches).update(notes="")
 
 
+def _erase_elsewhere(subject: Household | WelcomeGroup) -> None:
+    """What identifies ``subject`` outside its own rows: its name in the reports of the survey
+    exports it came in through, and its free-text survey answers (the coded answers stay: they
+    are the research records)."""
+    for run in ImportRun.objects.filter(programme_id=subject.programme_id).only("report"):
+        rows = (run.report or {}).get("rows") if isinstance(run.report, dict) else None
+        if not rows:
+            continue
+        changed = False
+        for row in rows:
+            if isinstance(row, dict) and row.get("reference") == subject.reference:
+                row["label"] = ERASED
+                changed = True
+        if changed:
+            ImportRun.objects.filter(pk=run.pk).update(report=run.report)
+    answers = Answer.objects.filter(
+        item_code__in=set(Item.objects.filter(scale="text").values_list("code", flat=True))
+    )
+    if isinstance(subject, Household):
+        answers = answers.filter(response__household=subject)
+    else:
+        answers = answers.filter(response__group=subject)
+    answers.delete()
+
+
 def _start(subject: Household | WelcomeGroup, reason: str) -> None:
     if not reason.strip():
         raise ValidationError({"reason": ERR_REASON})
@@ -105,6 +131,7 @@ def household_erase(*, household: Household, reason: str, actor: User | None) ->
     household.full_clean()
     household.save()
     _erase_match_texts(list(household.matches.all()))
+    _erase_elsewhere(household)
     return _finish(household, reason, actor)
 
 
@@ -133,4 +160,5 @@ def group_erase(*, group: WelcomeGroup, reason: str, actor: User | None) -> Eras
     group.members.update(first_name=ERASED, email="", occupation="")
     group.invitations.update(answers={})
     _erase_match_texts(list(group.matches.all()))
+    _erase_elsewhere(group)
     return _finish(group, reason, actor)
