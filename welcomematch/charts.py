@@ -261,9 +261,6 @@ def _finish(raw: str, *, title: str, description: str, chart_id: str | None) -> 
     desc_element.text = description
     root.insert(0, desc_element)
     root.insert(0, title_element)
-    # Registered again at each use, not only at import: another library (openpyxl) that
-    # registers its own default namespace would otherwise turn every tag into <ns0:svg>.
-    ET.register_namespace("", SVG_NS)
     return ET.tostring(root, encoding="unicode")
 
 

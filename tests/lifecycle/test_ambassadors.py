@@ -144,7 +144,7 @@ def test_a_coordinator_of_another_programme_cannot_edit_or_see_the_load(world):
     client.force_login(stranger)
     for name in ("ambassador_edit", "ambassador_load"):
         url = reverse(f"lifecycle:{name}", args=[world["samira"].pk])
-        assert client.get(url).status_code == 403
+        assert client.get(url).status_code == 404
 
 
 # --- creating and editing ------------------------------------------------------------------

@@ -162,6 +162,10 @@ def _run(tmp_path: Path, code: list[str], **env: str) -> subprocess.CompletedPro
             "HTTPS",
             "SECURE_COOKIES",
             "SESSION_IDLE_HOURS",
+            "WELCOMEMATCH_LOCAL_KEY",
+            # The browser tests' conftest sets it for this test process only (Playwright's
+            # event loop); a production process never has it, and check --deploy rejects it.
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
         }
     }
     clean |= {
