@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from welcomematch.core import engine, roundfile
 from welcomematch.core.errors import InvalidInput
 from welcomematch.core.explain import PairExplanation, why_not
+from welcomematch.core.geo import haversine_km_array
 from welcomematch.core.model import Group, Mechanism, Parameters, Result, Round
 from welcomematch.core.model import Household as CoreHousehold
 from welcomematch.i18n import message
@@ -87,6 +90,39 @@ def round_pool(*, round: MatchingRound) -> tuple[QuerySet[WelcomeGroup], QuerySe
     if round.selected_households.exists():
         households = households.filter(pk__in=round.selected_households.all())
     return groups, households
+
+
+# --- pool rules: the minimum pool of a round, per programme -------------------------------
+
+ERR_POOL_GROUPS = _(
+    "Only %(groups)s group(s) are ready to match; this programme runs a round with at least "
+    "%(minimum)s groups."
+)
+ERR_POOL_HOUSEHOLDS = _(
+    "%(households)s household(s) for %(groups)s group(s) are ready to match; this programme runs "
+    "a round only with more households than groups."
+)
+POOL_RULE_GROUPS = _("at least %(minimum)s groups")
+POOL_RULE_HOUSEHOLDS = _("more households than groups")
+
+
+def pool_problems(*, programme: Programme, groups: int, households: int) -> list[str]:
+    """Why a pool of ``groups`` and ``households`` is too small for a round of ``programme``,
+    in words (empty: it may run). The one rule behind the new-round page and the run."""
+    problems = []
+    if groups < programme.round_min_groups:
+        problems.append(message(ERR_POOL_GROUPS, groups=groups, minimum=programme.round_min_groups))
+    if programme.round_more_households_than_groups and households <= groups:
+        problems.append(message(ERR_POOL_HOUSEHOLDS, groups=groups, households=households))
+    return problems
+
+
+def pool_rule_words(*, programme: Programme) -> list[str]:
+    """The programme's minimum pool in words, for the new-round page."""
+    words = [message(POOL_RULE_GROUPS, minimum=programme.round_min_groups)]
+    if programme.round_more_households_than_groups:
+        words.append(str(POOL_RULE_HOUSEHOLDS))
+    return words
 
 
 # --- rows as the core's input -------------------------------------------------------------
@@ -188,3 +224,171 @@ def round_explain_pair(
         )
     except InvalidInput as error:
         raise ValidationError(message(ERR_ENGINE_INPUT, detail=error)) from error
+
+
+# --- confirm re-checks every proposed pair --------------------------------------------------
+
+CHANGE_WITHDRAWN = _("%(who)s has withdrawn from the programme.")
+CHANGE_INTAKE = _("%(who)s's intake is no longer complete.")
+CHANGE_NO_LOCATION = _("%(who)s no longer has a known location.")
+CHANGE_MATCHED = _("%(who)s has been matched since the round ran (%(round)s).")
+CHANGE_CONTROL = _(
+    "%(who)s has been drawn as a control household since the round ran (%(round)s), so it "
+    "stays in the control group."
+)
+CHANGE_VULNERABILITY = _(
+    "%(household)s now needs support level %(vulnerability)s, more than the level %(capacity)s "
+    "%(group)s can give."
+)
+CHANGE_DISTANCE = _(
+    "%(group)s and %(household)s now live %(distance)s km apart, more than this round's "
+    "maximum of %(limit)s km."
+)
+CHANGE_EXCLUDED = _("%(group)s and %(household)s are now excluded from each other.")
+CHANGE_PAIR = _("%(group)s – %(household)s: %(change)s")
+
+
+@dataclass(frozen=True)
+class PairChange:
+    """Why one proposed pair of a round may not be confirmed any more, in words."""
+
+    group: str
+    household: str
+    role: str
+    text: str
+
+    def __str__(self) -> str:
+        return str(
+            message(CHANGE_PAIR, group=self.group, household=self.household, change=self.text)
+        )
+
+
+def _why_not_ready(row: WelcomeGroup | Household, *, side: str) -> str:
+    """In words, why a participant of a proposed pair is not ready to match any more."""
+    who = row.reference
+    if row.withdrawn_at is not None:
+        return message(CHANGE_WITHDRAWN, who=who)
+    if row.intake_completed_at is None:
+        return message(CHANGE_INTAKE, who=who)
+    if row.latitude is None or row.longitude is None:
+        return message(CHANGE_NO_LOCATION, who=who)
+    if side == "household":
+        control = (
+            ControlAssignment.objects.filter(household_id=row.pk).select_related("round").first()
+        )
+        if control is not None:
+            return message(CHANGE_CONTROL, who=who, round=control.round.name)
+    match = (
+        Match.objects.filter(**{side: row})
+        .filter(status__in=(*OPEN_MATCH_STATUSES, MatchStatus.COMPLETED))
+        .select_related("round")
+        .first()
+    )
+    round_name = match.round.name if match is not None and match.round is not None else "–"
+    return message(CHANGE_MATCHED, who=who, round=round_name)
+
+
+def round_changes(*, round: MatchingRound) -> list[PairChange]:
+    """Every proposed pair of ``round`` checked again against the data as it is now.
+
+    The one re-check behind both the warning on the review page and the refusal to confirm:
+    both participants still ready to match (not withdrawn, intake complete, located, no open or
+    completed match, the household not drawn as a control in the meantime), the household's
+    vulnerability (override included) within the group's capacity (override included), the
+    distance between their current locations within the round's maximum (the core's haversine,
+    bit for bit), and no exclusion between them. Set-based: a few queries for the whole round.
+    Read-only; an empty list means the round may be confirmed as it stands.
+    """
+    proposals = list(
+        round.proposals.order_by("group__reference", "role").values_list(
+            "group_id", "household_id", "role", "group__reference", "household__reference"
+        )
+    )
+    if not proposals:
+        return []
+    proposed_groups = round.proposals.values("group_id")
+    proposed_households = round.proposals.values("household_id")
+    groups = {
+        pk: (lat, lon, level)
+        for pk, lat, lon, level in WelcomeGroup.objects.filter(pk__in=proposed_groups)
+        .annotate(level=WelcomeGroup.capacity_level.expression())
+        .values_list("pk", "latitude", "longitude", "level")
+    }
+    households = {
+        pk: (lat, lon, level)
+        for pk, lat, lon, level in Household.objects.filter(pk__in=proposed_households)
+        .annotate(level=Household.vulnerability_level.expression())
+        .values_list("pk", "latitude", "longitude", "level")
+    }
+    ready_groups = set(
+        groups_ready(programme=round.programme, city=round.city)
+        .filter(pk__in=proposed_groups)
+        .values_list("pk", flat=True)
+    )
+    ready_households = set(
+        households_ready(programme=round.programme, city=round.city)
+        .filter(pk__in=proposed_households)
+        .values_list("pk", flat=True)
+    )
+    excluded = set(
+        Exclusion.objects.filter(
+            group_id__in=proposed_groups, household_id__in=proposed_households
+        ).values_list("group_id", "household_id")
+    )
+    located = [
+        i
+        for i, (g, h, *_rest) in enumerate(proposals)
+        if None not in groups[g][:2] and None not in households[h][:2]
+    ]
+    distance = dict(
+        zip(
+            located,
+            haversine_km_array(
+                np.array([groups[proposals[i][0]][0] for i in located], dtype=np.float64),
+                np.array([groups[proposals[i][0]][1] for i in located], dtype=np.float64),
+                np.array([households[proposals[i][1]][0] for i in located], dtype=np.float64),
+                np.array([households[proposals[i][1]][1] for i in located], dtype=np.float64),
+            ).tolist(),
+            strict=True,
+        )
+    )
+    changes: list[PairChange] = []
+    not_ready: dict[tuple[str, int], str] = {}
+
+    def reason(side: str, pk: int) -> str:
+        if (side, pk) not in not_ready:
+            model = WelcomeGroup if side == "group" else Household
+            not_ready[side, pk] = _why_not_ready(model.objects.get(pk=pk), side=side)
+        return not_ready[side, pk]
+
+    for i, (g, h, role, g_ref, h_ref) in enumerate(proposals):
+        texts = []
+        if g not in ready_groups:
+            texts.append(reason("group", g))
+        if h not in ready_households:
+            texts.append(reason("household", h))
+        capacity, vulnerability = groups[g][2], households[h][2]
+        if vulnerability > capacity:
+            texts.append(
+                message(
+                    CHANGE_VULNERABILITY,
+                    household=h_ref,
+                    group=g_ref,
+                    vulnerability=vulnerability,
+                    capacity=capacity,
+                )
+            )
+        if i in distance and distance[i] > round.max_distance_km:
+            texts.append(
+                message(
+                    CHANGE_DISTANCE,
+                    group=g_ref,
+                    household=h_ref,
+                    distance=f"{distance[i]:.1f}",
+                    limit=f"{round.max_distance_km:g}",
+                )
+            )
+        if (g, h) in excluded:
+            texts.append(message(CHANGE_EXCLUDED, group=g_ref, household=h_ref))
+        changes.extend(PairChange(g_ref, h_ref, role, text) for text in texts)
+    return changes

@@ -55,6 +55,10 @@ ERR_NOT_AVAILABLE = _(
     "%(reference)s is no longer available (matched or drawn as control since the round ran); "
     "run the round again before confirming."
 )
+ERR_CHANGED = _(
+    "This round cannot be confirmed: %(count)s proposed pair(s) changed since it ran. Run the "
+    "round again (Run again) to pair everyone as they are now, then confirm."
+)
 ERR_SETTINGS = _("These round settings cannot be used: %(detail)s")
 
 #: Round settings the form has a field for: the core's error on one of them is put on that field.
@@ -70,6 +74,14 @@ def check_transition(*, round: MatchingRound, target: RoundStatus) -> None:
     """Refuse, with a message in words, a move the round's transition table does not allow."""
     transitions.check_transition(
         record=round, table=ROUND_TRANSITIONS, target=target, error=ERR_TRANSITION
+    )
+
+
+def round_changed_error(changes: Sequence[selectors.PairChange]) -> ValidationError:
+    """The refusal to confirm: what changed, naming each pair, and the way out (a re-run)."""
+    pairs = {(c.group, c.household) for c in changes}
+    return ValidationError(
+        [message(ERR_CHANGED, count=len(pairs)), *(str(c) for c in changes)], code="changed"
     )
 
 
@@ -164,6 +176,11 @@ def build_core_round(*, round: MatchingRound) -> Round:
         raise ValidationError(ERR_NO_GROUPS, code="no_groups")
     if not households:
         raise ValidationError(ERR_NO_HOUSEHOLDS, code="no_households")
+    problems = selectors.pool_problems(
+        programme=round.programme, groups=len(groups), households=len(households)
+    )
+    if problems:
+        raise ValidationError(problems, code="pool_too_small")
     excluded: dict[int, set[str]] = {}
     for household_ref, group_id in selectors.exclusions_between(
         groups=group_rows, households=household_rows
@@ -300,24 +317,10 @@ def round_confirm(*, round: MatchingRound, actor: User | None) -> MatchingRound:
     # Rounds of one programme can share participants: confirm them one after the other, so
     # the second sees the first's matches and refuses cleanly below.
     serialize(f"round-confirm:{round.programme_id}")
+    changes = selectors.round_changes(round=round)
+    if changes:
+        raise round_changed_error(changes)
     proposals = list(round.proposals.select_related("group", "household"))
-    ready_groups = set(
-        selectors.groups_ready(programme=round.programme, city=round.city).values_list(
-            "pk", flat=True
-        )
-    )
-    ready_households = set(
-        selectors.households_ready(programme=round.programme, city=round.city).values_list(
-            "pk", flat=True
-        )
-    )
-    for proposal in proposals:
-        if proposal.group_id not in ready_groups:
-            raise ValidationError(message(ERR_NOT_AVAILABLE, reference=proposal.group.reference))
-        if proposal.household_id not in ready_households:
-            raise ValidationError(
-                message(ERR_NOT_AVAILABLE, reference=proposal.household.reference)
-            )
     treatment = {p.group_id: p for p in proposals if p.role == ProposalRole.MATCH}
     for proposal in proposals:
         if proposal.role == ProposalRole.MATCH:

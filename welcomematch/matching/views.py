@@ -370,6 +370,10 @@ def _readiness(programme: Programme, cities: QuerySet[City]) -> list[dict[str, A
             "households": sum(r["households"] for r in rows),
         }
     )
+    for row in rows:
+        row["problems"] = selectors.pool_problems(
+            programme=programme, groups=row["groups"], households=row["households"]
+        )
     return rows
 
 
@@ -411,6 +415,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
                 programme, scope.programme_scope(request.user).cities.filter(programme=programme)
             ),
             "programme": programme,
+            "pool_rule": selectors.pool_rule_words(programme=programme),
         },
     )
 
@@ -431,6 +436,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if context["job"] is not None and context["job"].active:
         context["can_run"] = context["can_confirm"] = context["can_cancel"] = False
+    if context["can_confirm"]:
+        context["changes"] = selectors.round_changes(round=round)
     if round.status == RoundStatus.DRAFT:
         # What the run will take: everyone ready now, or only the selected ones among them.
         groups, households = selectors.round_pool(round=round)
@@ -543,6 +550,7 @@ def round_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             "round": round,
             "matches": round.proposals.filter(role=ProposalRole.MATCH).count(),
             "controls": round.proposals.filter(role=ProposalRole.CONTROL).count(),
+            "changes": selectors.round_changes(round=round),
         },
     )
 
