@@ -220,3 +220,23 @@ def test_review_and_confirm_pages_warn_before_the_coordinator_tries(world, clien
         page = client.get(url).content.decode()
         assert 'id="round-changes"' in page
         assert f"{household.reference} has withdrawn from the programme." in page
+
+
+def test_a_pair_taken_between_the_recheck_and_the_insert_is_a_clean_refusal(world, monkeypatch):
+    """The race the re-check cannot see: a pair made outside the round after it looked. The
+    database's one-open-match constraint refuses the bulk insert; the service names the group."""
+    from welcomematch.lifecycle import services as lifecycle
+
+    other = make_household(world["city"], lat=HERE[0], lon=HERE[1], contact_name="Chaled")
+    lifecycle.match_create(
+        group=world["group"], household=other, reason="Handmatig", actor=world["coordinator"]
+    )
+    monkeypatch.setattr(selectors, "round_changes", lambda *, round: [])
+    with pytest.raises(ValidationError) as error:
+        services.round_confirm(round=world["round"], actor=world["coordinator"])
+    assert error.value.messages == [
+        message(services.ERR_NOT_AVAILABLE, reference=world["group"].reference)
+    ]
+    assert not Match.objects.filter(round=world["round"]).exists()
+    world["round"].refresh_from_db()
+    assert world["round"].status == RoundStatus.PROPOSED

@@ -128,28 +128,109 @@ def pool_rule_words(*, programme: Programme) -> list[str]:
 # --- rows as the core's input -------------------------------------------------------------
 
 
+def _core_group(
+    reference: str,
+    latitude: float | None,
+    longitude: float | None,
+    capacity: int,
+    group_type: str,
+    ranking: list[str],
+    exclude: frozenset[str] = frozenset(),
+) -> Group:
+    return Group(
+        id=reference,
+        lat=float(latitude or 0.0),
+        lon=float(longitude or 0.0),
+        capacity=int(capacity),
+        type=group_type or UNSPECIFIED_TYPE,
+        ranking=tuple(ranking),
+        exclude=exclude,
+    )
+
+
+def _core_household(
+    reference: str,
+    latitude: float | None,
+    longitude: float | None,
+    vulnerability: int,
+    household_type: str,
+    ranking: list[str],
+) -> CoreHousehold:
+    return CoreHousehold(
+        id=reference,
+        lat=float(latitude or 0.0),
+        lon=float(longitude or 0.0),
+        vulnerability=int(vulnerability),
+        type=household_type or UNSPECIFIED_TYPE,
+        ranking=tuple(ranking),
+    )
+
+
 def core_group(row: WelcomeGroup, *, exclude: frozenset[str] = frozenset()) -> Group:
     """A group as the engine sees it: its reference, location, capacity level, type, ranking."""
-    return Group(
-        id=row.reference,
-        lat=float(row.latitude or 0.0),
-        lon=float(row.longitude or 0.0),
-        capacity=row.capacity_level,
-        type=row.group_type or UNSPECIFIED_TYPE,
-        ranking=tuple(row.ranking),
-        exclude=exclude,
+    return _core_group(
+        row.reference,
+        row.latitude,
+        row.longitude,
+        row.capacity_level,
+        row.group_type,
+        row.ranking,
+        exclude,
     )
 
 
 def core_household(row: Household) -> CoreHousehold:
     """A household as the engine sees it: reference, location, vulnerability level, type, ranking."""
-    return CoreHousehold(
-        id=row.reference,
-        lat=float(row.latitude or 0.0),
-        lon=float(row.longitude or 0.0),
-        vulnerability=row.vulnerability_level,
-        type=row.household_type or UNSPECIFIED_TYPE,
-        ranking=tuple(row.ranking),
+    return _core_household(
+        row.reference,
+        row.latitude,
+        row.longitude,
+        row.vulnerability_level,
+        row.household_type,
+        row.ranking,
+    )
+
+
+@dataclass(frozen=True)
+class CorePool:
+    """A round's pool as the core's input, with the database ids of its participants."""
+
+    groups: tuple[Group, ...]
+    households: tuple[CoreHousehold, ...]
+    group_pk: dict[str, int]
+    household_pk: dict[str, int]
+
+
+def round_core_pool(*, round: MatchingRound) -> CorePool:
+    """The round's pool (:func:`round_pool`) as core dataclasses, set-based: one query a side
+    (columns only, the levels with their overrides computed by the database) and one for the
+    exclusions between them, by ids. The same groups and households, in the same order, as
+    :func:`core_group`/:func:`core_household` over the rows would give."""
+    group_rows, household_rows = round_pool(round=round)
+    group_values = list(
+        group_rows.annotate(level=WelcomeGroup.capacity_level.expression()).values_list(
+            "pk", "reference", "latitude", "longitude", "level", "group_type", "ranking"
+        )
+    )
+    household_values = list(
+        household_rows.annotate(level=Household.vulnerability_level.expression()).values_list(
+            "pk", "reference", "latitude", "longitude", "level", "household_type", "ranking"
+        )
+    )
+    household_ref = {pk: values[0] for pk, *values in household_values}
+    excluded: dict[int, set[str]] = {}
+    for group_id, household_id in Exclusion.objects.filter(
+        group__in=group_rows.values("pk"), household__in=household_rows.values("pk")
+    ).values_list("group_id", "household_id"):
+        excluded.setdefault(group_id, set()).add(household_ref[household_id])
+    return CorePool(
+        groups=tuple(
+            _core_group(ref, lat, lon, level, kind, ranking, frozenset(excluded.get(pk, ())))
+            for pk, ref, lat, lon, level, kind, ranking in group_values
+        ),
+        households=tuple(_core_household(*values) for _pk, *values in household_values),
+        group_pk={values[1]: values[0] for values in group_values},
+        household_pk={ref: pk for pk, ref in household_ref.items()},
     )
 
 

@@ -12,12 +12,13 @@ from collections.abc import Callable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from welcomematch import transitions
 from welcomematch.accounts.models import User
-from welcomematch.accounts.services import audit_record
+from welcomematch.accounts.services import audit_record, audit_record_many
 from welcomematch.core import engine, roundfile
 from welcomematch.core.errors import CoreError, InvalidInput
 from welcomematch.core.model import Mechanism, Parameters, Result, Round
@@ -166,52 +167,45 @@ def _check_settings(round: MatchingRound) -> None:
         raise _invalid(error, code="settings") from error
 
 
-def build_core_round(*, round: MatchingRound) -> Round:
-    """The engine's input: the ready groups and households of the round's programme and city
-    (only the selected ones, when the round names participants)."""
-    group_rows, household_rows = selectors.round_pool(round=round)
-    groups = list(group_rows)
-    households = list(household_rows)
-    if not groups:
+def _core_input(*, round: MatchingRound) -> tuple[Round, selectors.CorePool]:
+    """The engine's input and the database ids of its participants; the pool rules checked."""
+    pool = selectors.round_core_pool(round=round)
+    if not pool.groups:
         raise ValidationError(ERR_NO_GROUPS, code="no_groups")
-    if not households:
+    if not pool.households:
         raise ValidationError(ERR_NO_HOUSEHOLDS, code="no_households")
     problems = selectors.pool_problems(
-        programme=round.programme, groups=len(groups), households=len(households)
+        programme=round.programme, groups=len(pool.groups), households=len(pool.households)
     )
     if problems:
         raise ValidationError(problems, code="pool_too_small")
-    excluded: dict[int, set[str]] = {}
-    for household_ref, group_id in selectors.exclusions_between(
-        groups=group_rows, households=household_rows
-    ).values_list("household__reference", "group_id"):
-        excluded.setdefault(group_id, set()).add(household_ref)
-    return Round(
-        parameters=_parameters(round),
-        groups=tuple(
-            selectors.core_group(g, exclude=frozenset(excluded.get(g.pk, set()))) for g in groups
-        ),
-        households=tuple(selectors.core_household(h) for h in households),
+    core_round = Round(
+        parameters=_parameters(round), groups=pool.groups, households=pool.households
     )
+    return core_round, pool
 
 
-def _store_result(*, round: MatchingRound, core_round: Round, result: Result) -> None:
-    groups = {
-        g.reference: g
-        for g in WelcomeGroup.objects.filter(reference__in=[g.id for g in core_round.groups])
-    }
-    households = {
-        h.reference: h
-        for h in HouseholdRow.objects.filter(reference__in=[h.id for h in core_round.households])
-    }
+def build_core_round(*, round: MatchingRound) -> Round:
+    """The engine's input: the ready groups and households of the round's programme and city
+    (only the selected ones, when the round names participants)."""
+    return _core_input(round=round)[0]
+
+
+#: Rows a bulk insert sends in one statement (well under SQLite's limit of bound variables).
+BATCH_SIZE = 2000
+
+
+def _store_result(*, round: MatchingRound, pool: selectors.CorePool, result: Result) -> None:
+    """The proposals and the unmatched reasons, replacing a previous run's, in bulk."""
+    groups, households = pool.group_pk, pool.household_pk
     round.proposals.all().delete()
     round.unmatched.all().delete()
     Proposal.objects.bulk_create(
         [
             Proposal(
                 round=round,
-                group=groups[pair.group],
-                household=households[pair.household],
+                group_id=groups[pair.group],
+                household_id=households[pair.household],
                 role=role,
                 distance_km=pair.distance_km,
                 group_rank=pair.group_rank,
@@ -222,14 +216,15 @@ def _store_result(*, round: MatchingRound, core_round: Round, result: Result) ->
                 (ProposalRole.CONTROL, result.controls),
             )
             for pair in pairs
-        ]
+        ],
+        batch_size=BATCH_SIZE,
     )
     UnmatchedEntry.objects.bulk_create(
         [
             UnmatchedEntry(
                 round=round,
                 side=UnmatchedEntry.Side.GROUP,
-                group=groups[item.id],
+                group_id=groups[item.id],
                 reason=item.reason.value,
                 eligible_partners=item.eligible_partners,
             )
@@ -239,12 +234,13 @@ def _store_result(*, round: MatchingRound, core_round: Round, result: Result) ->
             UnmatchedEntry(
                 round=round,
                 side=UnmatchedEntry.Side.HOUSEHOLD,
-                household=households[item.id],
+                household_id=households[item.id],
                 reason=item.reason.value,
                 eligible_partners=item.eligible_partners,
             )
             for item in result.unmatched_households
-        ]
+        ],
+        batch_size=BATCH_SIZE,
     )
 
 
@@ -271,7 +267,7 @@ def round_run(
     with transaction.atomic():
         round = MatchingRound.objects.select_for_update().get(pk=round.pk)
         _transition(round=round, target=RoundStatus.PROPOSED)
-    core_round = build_core_round(round=round)
+    core_round, pool = _core_input(round=round)
     progress("solving")
     try:
         result = engine.run_round(core_round)
@@ -285,7 +281,7 @@ def round_run(
     with transaction.atomic():
         round = MatchingRound.objects.select_for_update().get(pk=round.pk)
         previous = _transition(round=round, target=RoundStatus.PROPOSED)
-        _store_result(round=round, core_round=core_round, result=result)
+        _store_result(round=round, pool=pool, result=result)
         round.round_file = roundfile.round_to_dict(core_round)
         round.result_file = roundfile.result_to_dict(result)
         round.engine_version = result.summary.version
@@ -309,6 +305,36 @@ def round_run(
     return round
 
 
+#: Fields of matches and control assignments that refer to other rows: the database checks them.
+_REFERENCES = ("round", "group", "household", "treatment_household", "ambassador")
+
+
+def _taken_error(*, round: MatchingRound) -> ValidationError:
+    """The refusal when the database found a participant taken since the re-check: name it."""
+    taken = (
+        Match.objects.open()
+        .exclude(round=round)
+        .filter(
+            Q(group_id__in=round.proposals.filter(role=ProposalRole.MATCH).values("group_id"))
+            | Q(household_id__in=round.proposals.values("household_id"))
+        )
+        .select_related("group", "household")
+        .first()
+    )
+    if taken is not None:
+        proposed = round.proposals.filter(group_id=taken.group_id).exists()
+        reference = taken.group.reference if proposed else taken.household.reference
+    else:
+        control = (
+            ControlAssignment.objects.exclude(round=round)
+            .filter(household_id__in=round.proposals.values("household_id"))
+            .select_related("household")
+            .first()
+        )
+        reference = control.household.reference if control is not None else round.name
+    return ValidationError(message(ERR_NOT_AVAILABLE, reference=reference), code="taken")
+
+
 @transaction.atomic
 def round_confirm(*, round: MatchingRound, actor: User | None) -> MatchingRound:
     """Turn the proposals into matches and control assignments; the round becomes immutable."""
@@ -320,56 +346,60 @@ def round_confirm(*, round: MatchingRound, actor: User | None) -> MatchingRound:
     changes = selectors.round_changes(round=round)
     if changes:
         raise round_changed_error(changes)
-    proposals = list(round.proposals.select_related("group", "household"))
-    treatment = {p.group_id: p for p in proposals if p.role == ProposalRole.MATCH}
-    for proposal in proposals:
-        if proposal.role == ProposalRole.MATCH:
-            match = Match(
-                round=round,
-                group=proposal.group,
-                household=proposal.household,
-                status=MatchStatus.PROPOSED,
-                distance_km=proposal.distance_km,
-            )
-            match.full_clean()
-            try:
-                with transaction.atomic():
-                    match.save()
-            except IntegrityError as error:  # an open match made meanwhile by someone else
-                raise ValidationError(
-                    message(ERR_NOT_AVAILABLE, reference=proposal.group.reference)
-                ) from error
-            audit_record(
-                actor=actor,
-                action="match.proposed",
-                obj=match,
-                data={"round": round.pk, "status": MatchStatus.PROPOSED},
-            )
-        else:
-            control = ControlAssignment(
-                round=round,
-                group=proposal.group,
-                household=proposal.household,
-                treatment_household=treatment[proposal.group_id].household,
-            )
-            control.full_clean()
-            control.save()
-            audit_record(
-                actor=actor,
-                action="control.assigned",
-                obj=control,
-                data={"round": round.pk, "group": proposal.group.reference},
-            )
+    proposals = list(round.proposals.values_list("group_id", "household_id", "role", "distance_km"))
+    treatment = {g: h for g, h, role, _d in proposals if role == ProposalRole.MATCH}
+    matches = [
+        Match(
+            round=round,
+            group_id=g,
+            household_id=h,
+            status=MatchStatus.PROPOSED,
+            distance_km=distance,
+        )
+        for g, h, role, distance in proposals
+        if role == ProposalRole.MATCH
+    ]
+    controls = [
+        ControlAssignment(
+            round=round, group_id=g, household_id=h, treatment_household_id=treatment[g]
+        )
+        for g, h, role, _d in proposals
+        if role == ProposalRole.CONTROL
+    ]
+    # Each row's own fields are checked here; the references between rows and the one-open-
+    # match and one-control rules are the database's constraints, checked by the inserts.
+    for row in (*matches, *controls):
+        row.full_clean(exclude=_REFERENCES, validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            Match.objects.bulk_create(matches, batch_size=BATCH_SIZE)
+            ControlAssignment.objects.bulk_create(controls, batch_size=BATCH_SIZE)
+    except IntegrityError as error:  # taken meanwhile by a pair made outside this round
+        raise _taken_error(round=round) from error
+    audit_record_many(
+        actor=actor,
+        action="match.proposed",
+        items=[(m, {"round": round.pk, "status": MatchStatus.PROPOSED.value}) for m in matches],
+        programme_id=round.programme_id,
+    )
+    references = dict(
+        WelcomeGroup.objects.filter(pk__in=round.proposals.values("group_id")).values_list(
+            "pk", "reference"
+        )
+    )
+    audit_record_many(
+        actor=actor,
+        action="control.assigned",
+        items=[(c, {"round": round.pk, "group": references[c.group_id]}) for c in controls],
+        programme_id=round.programme_id,
+    )
     round.confirmed_at = timezone.now()
     round.save()
     audit_record(
         actor=actor,
         action="round.confirmed",
         obj=round,
-        data={
-            "matches": len(treatment),
-            "controls": sum(1 for p in proposals if p.role == ProposalRole.CONTROL),
-        },
+        data={"matches": len(matches), "controls": len(controls)},
     )
     return round
 
