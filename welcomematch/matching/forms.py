@@ -112,3 +112,11 @@ class WhyNotForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["group"].choices = groups  # type: ignore[attr-defined]
         self.fields["household"].choices = households  # type: ignore[attr-defined]
+
+
+class VariantForm(forms.Form):
+    """What if: the round's pool with other settings."""
+
+    max_distance_km = forms.FloatField(label=_("Maximum distance (km)"), min_value=0.1)
+    mechanism = forms.ChoiceField(label=_("Mechanism"), choices=Mechanism.choices)
+    control_arm = forms.BooleanField(label=_("Randomised control arm"), required=False)

@@ -473,3 +473,89 @@ def round_changes(*, round: MatchingRound) -> list[PairChange]:
             texts.append(message(CHANGE_EXCLUDED, group=g_ref, household=h_ref))
         changes.extend(PairChange(g_ref, h_ref, role, text) for text in texts)
     return changes
+
+
+# --- what if: a round's result next to its variants ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The figures a coordinator compares between a round's result and a variant's."""
+
+    label: str
+    max_distance_km: float
+    mechanism: str
+    control_arm: bool
+    pairs: int
+    controls: int
+    matched_groups: int
+    matched_households: int
+    mean_distance_km: float | None
+    max_pair_distance_km: float | None
+    first_choice_share: float | None
+    gains: tuple[str, ...]
+    losses: tuple[str, ...]
+    variant_id: int | None = None
+
+
+def _partnered(result_file: dict[str, Any]) -> set[str]:
+    """Groups and households of a result that have a partner (a match, not a control)."""
+    return {m["group"] for m in result_file["matches"]} | {
+        m["household"] for m in result_file["matches"]
+    }
+
+
+def outcome(
+    *,
+    label: str,
+    parameters: dict[str, Any],
+    result_file: dict[str, Any],
+    compared_with: dict[str, Any] | None = None,
+    variant_id: int | None = None,
+) -> Outcome:
+    """A result's figures: pairs, controls, matched groups and households, mean and maximum
+    distance of the pairs, the share of matched participants (both sides) who got their first
+    choice, and who gains or loses a partner compared with ``compared_with`` (the round)."""
+    matches = result_file["matches"]
+    distances = [m["distance_km"] for m in matches]
+    firsts = sum((m["group_rank"] == 0) + (m["household_rank"] == 0) for m in matches)
+    mine = _partnered(result_file)
+    theirs = _partnered(compared_with) if compared_with is not None else mine
+    return Outcome(
+        label=label,
+        max_distance_km=float(parameters["max_distance_km"]),
+        mechanism=str(parameters["mechanism"]),
+        control_arm=bool(parameters["control_arm"]),
+        pairs=len(matches),
+        controls=len(result_file["controls"]),
+        matched_groups=len({m["group"] for m in matches}),
+        matched_households=len({m["household"] for m in matches}),
+        mean_distance_km=sum(distances) / len(distances) if distances else None,
+        max_pair_distance_km=max(distances) if distances else None,
+        first_choice_share=firsts / (2 * len(matches)) if matches else None,
+        gains=tuple(sorted(mine - theirs)),
+        losses=tuple(sorted(theirs - mine)),
+        variant_id=variant_id,
+    )
+
+
+def round_outcomes(*, round: MatchingRound) -> list[Outcome]:
+    """The round's stored result, then each of its variants, compared with the round."""
+    if round.result_file is None:
+        return []
+    base = round.result_file
+    rows = [outcome(label=str(_("This round")), parameters=base["parameters"], result_file=base)]
+    for number, variant in enumerate(round.variants.all(), start=1):
+        rows.append(
+            outcome(
+                label=message(VARIANT_LABEL, number=number),
+                parameters=variant.result_file["parameters"],
+                result_file=variant.result_file,
+                compared_with=base,
+                variant_id=variant.pk,
+            )
+        )
+    return rows
+
+
+VARIANT_LABEL = _("Variant %(number)s")

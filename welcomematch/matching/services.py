@@ -7,6 +7,7 @@ assignments, and its stored round and result files reproduce it byte for byte.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Callable, Sequence
 
@@ -34,6 +35,7 @@ from welcomematch.matching.models import (
     Proposal,
     ProposalRole,
     RoundStatus,
+    RoundVariant,
     UnmatchedEntry,
 )
 from welcomematch.programmes.models import City, Programme
@@ -411,5 +413,108 @@ def round_cancel(*, round: MatchingRound, actor: User | None, reason: str = "") 
     round.save()
     audit_record(
         actor=actor, action="round.cancelled", obj=round, data={"from": previous, "reason": reason}
+    )
+    return round
+
+
+# --- what if: variants of a round under review ---------------------------------------------
+
+ERR_VARIANT_NOT_UNDER_REVIEW = _(
+    "Variants can be tried on a round under review (proposed) only; this round is %(status)s."
+)
+
+
+@transaction.atomic
+def round_variant_create(
+    *,
+    round: MatchingRound,
+    actor: User | None,
+    max_distance_km: float,
+    mechanism: str,
+    control_arm: bool,
+) -> RoundVariant:
+    """Run the round's pool, exactly as stored in its round file, with other settings (the same
+    seed) and store the outcome as a variant. The round itself does not change.
+
+    Synchronous: a variant is the engine alone over the stored file, no database building, so
+    it takes what ``welcomematch match`` takes on that file (seconds, even for a national round).
+    """
+    round = MatchingRound.objects.select_for_update().get(pk=round.pk)
+    if round.status != RoundStatus.PROPOSED:
+        raise ValidationError(
+            message(ERR_VARIANT_NOT_UNDER_REVIEW, status=round.get_status_display()),
+            code="not_under_review",
+        )
+    stored = selectors.round_core_input(round=round)
+    parameters = Parameters(
+        max_distance_km=max_distance_km,
+        mechanism=Mechanism(mechanism),
+        control_arm=control_arm,
+        seed=round.seed,
+    )
+    core_round = dataclasses.replace(stored, parameters=parameters)
+    try:
+        result = engine.run_round(core_round)
+    except InvalidInput as error:
+        raise _invalid(error, code="settings") from error
+    except CoreError as error:
+        raise ValidationError(
+            message(selectors.ERR_ENGINE_INPUT, detail=error), code="engine_failed"
+        ) from error
+    variant = RoundVariant(
+        round=round,
+        max_distance_km=max_distance_km,
+        mechanism=mechanism,
+        control_arm=control_arm,
+        round_file=roundfile.round_to_dict(core_round),
+        result_file=roundfile.result_to_dict(result),
+        created_by=actor if actor is not None and actor.pk else None,
+    )
+    variant.full_clean()
+    variant.save()
+    audit_record(
+        actor=actor,
+        action="round.variant_tried",
+        obj=round,
+        data={
+            "variant": variant.pk,
+            "max_distance_km": max_distance_km,
+            "mechanism": mechanism,
+            "control_arm": control_arm,
+            "matched": result.summary.matched,
+            "controls": result.summary.controls,
+        },
+    )
+    return variant
+
+
+@transaction.atomic
+def round_adopt_settings(
+    *, round: MatchingRound, variant: RoundVariant, actor: User | None
+) -> MatchingRound:
+    """Give a round under review the settings of one of its variants (the run that follows
+    makes the variant's result the round's: adopting equals running with those settings)."""
+    round = MatchingRound.objects.select_for_update().get(pk=round.pk)
+    if round.status != RoundStatus.PROPOSED or variant.round_id != round.pk:
+        raise ValidationError(
+            message(ERR_VARIANT_NOT_UNDER_REVIEW, status=round.get_status_display()),
+            code="not_under_review",
+        )
+    before = {
+        "max_distance_km": round.max_distance_km,
+        "mechanism": round.mechanism,
+        "control_arm": round.control_arm,
+    }
+    round.max_distance_km = variant.max_distance_km
+    round.mechanism = variant.mechanism
+    round.control_arm = variant.control_arm
+    round.full_clean()
+    _check_settings(round)
+    round.save()
+    audit_record(
+        actor=actor,
+        action="round.variant_adopted",
+        obj=round,
+        data={"variant": variant.pk, "before": before},
     )
     return round

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -28,7 +29,7 @@ from welcomematch.core.model import Round
 from welcomematch.intake.models import Household, WelcomeGroup
 from welcomematch.lifecycle.views import audit_rows
 from welcomematch.matching import jobs, selectors, services
-from welcomematch.matching.forms import CancelForm, RoundCreateForm, WhyNotForm
+from welcomematch.matching.forms import CancelForm, RoundCreateForm, VariantForm, WhyNotForm
 from welcomematch.matching.models import (
     JobKind,
     JobStage,
@@ -36,6 +37,7 @@ from welcomematch.matching.models import (
     ProposalRole,
     RoundJob,
     RoundStatus,
+    RoundVariant,
     UnmatchedEntry,
 )
 from welcomematch.programmes.models import City, Programme
@@ -438,6 +440,14 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["can_run"] = context["can_confirm"] = context["can_cancel"] = False
     if context["can_confirm"]:
         context["changes"] = selectors.round_changes(round=round)
+        context["variant_form"] = VariantForm(
+            initial={
+                "max_distance_km": round.max_distance_km,
+                "mechanism": round.mechanism,
+                "control_arm": round.control_arm,
+            }
+        )
+        context["outcomes"] = selectors.round_outcomes(round=round)
     if round.status == RoundStatus.DRAFT:
         # What the run will take: everyone ready now, or only the selected ones among them.
         groups, households = selectors.round_pool(round=round)
@@ -584,3 +594,48 @@ def round_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="round-{round.pk}-{kind}.json"'
     return response
+
+
+@require_POST
+@role_required(MANAGERS)
+def round_variant_create(request: HttpRequest, pk: int) -> HttpResponse:
+    round = _get_round(request, pk)
+    form = VariantForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("matching:round_detail", pk=round.pk)
+    try:
+        services.round_variant_create(
+            round=round,
+            actor=request.user,  # type: ignore[arg-type]
+            max_distance_km=form.cleaned_data["max_distance_km"],
+            mechanism=form.cleaned_data["mechanism"],
+            control_arm=form.cleaned_data["control_arm"],
+        )
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("The variant ran; compare it below. The round did not change."))
+    return redirect(reverse("matching:round_detail", args=[round.pk]) + "#variants")
+
+
+@require_POST
+@role_required(MANAGERS)
+def round_variant_adopt(request: HttpRequest, pk: int, variant: int) -> HttpResponse:
+    round = _get_round(request, pk)
+    chosen = get_object_or_404(RoundVariant, round=round, pk=variant)
+    try:
+        job = jobs.round_variant_adopt(variant=chosen, actor=request.user)  # type: ignore[arg-type]
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        if job.stage == JobStage.FAILED:
+            messages.error(request, job.error)
+        else:
+            messages.success(
+                request,
+                _("The round takes the variant's settings and runs again with them."),
+            )
+    return redirect("matching:round_detail", pk=round.pk)
