@@ -279,3 +279,46 @@ class RoundVariant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round} ({self.max_distance_km:g} km, {self.mechanism})"
+
+
+class AdjustmentKind(models.TextChoices):
+    FORBID = "forbid", _("Forbid this pair in this round")
+    LOCK = "lock", _("Keep this pair as a match")
+    LEAVE_OUT = "leave_out", _("Leave this participant out of this round")
+
+
+class RoundAdjustment(models.Model):
+    """A coordinator's adjustment of a round before confirming, with the reason. The round's
+    input carries it (an exclusion, a pair left as the only option, a participant left out)."""
+
+    round = models.ForeignKey(
+        MatchingRound,
+        verbose_name=_("round"),
+        on_delete=models.CASCADE,
+        related_name="adjustments",
+    )
+    kind = models.CharField(_("adjustment"), max_length=16, choices=AdjustmentKind.choices)
+    group = models.ForeignKey(
+        "intake.WelcomeGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    household = models.ForeignKey(
+        "intake.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ("round", "created_at", "id")
+        verbose_name = _("round adjustment")
+        verbose_name_plural = _("round adjustments")
+
+    def __str__(self) -> str:
+        return f"{self.round}: {self.kind}"

@@ -19,7 +19,7 @@ from welcomematch.core.model import Household as CoreHousehold
 from welcomematch.i18n import message
 from welcomematch.intake.models import Exclusion, Household, WelcomeGroup
 from welcomematch.lifecycle.models import OPEN_MATCH_STATUSES, Match, MatchStatus
-from welcomematch.matching.models import MatchingRound, RoundStatus
+from welcomematch.matching.models import AdjustmentKind, MatchingRound, RoundStatus
 from welcomematch.programmes.models import City, Programme
 from welcomematch.trial.models import ControlAssignment
 
@@ -155,6 +155,7 @@ def _core_household(
     vulnerability: int,
     household_type: str,
     ranking: list[str],
+    exclude: frozenset[str] = frozenset(),
 ) -> CoreHousehold:
     return CoreHousehold(
         id=reference,
@@ -163,6 +164,7 @@ def _core_household(
         vulnerability=int(vulnerability),
         type=household_type or UNSPECIFIED_TYPE,
         ranking=tuple(ranking),
+        exclude=exclude,
     )
 
 
@@ -223,14 +225,48 @@ def round_core_pool(*, round: MatchingRound) -> CorePool:
         group__in=group_rows.values("pk"), household__in=household_rows.values("pk")
     ).values_list("group_id", "household_id"):
         excluded.setdefault(group_id, set()).add(household_ref[household_id])
+    # The coordinator's adjustments, carried by the round file itself (docs/round-format.md):
+    # left out = not in the file; forbidden = an exclusion; locked = each other's only option.
+    left_out: set[str] = set()
+    forbidden: dict[str, set[str]] = {}
+    locked: dict[str, str] = {}
+    for kind, g_ref, h_ref in round.adjustments.values_list(
+        "kind", "group__reference", "household__reference"
+    ):
+        if kind == AdjustmentKind.LEAVE_OUT:
+            left_out.add(g_ref or h_ref)
+        elif kind == AdjustmentKind.FORBID:
+            forbidden.setdefault(g_ref, set()).add(h_ref)
+        else:
+            locked[g_ref] = h_ref
+    group_values = [v for v in group_values if v[1] not in left_out]
+    household_values = [v for v in household_values if v[1] not in left_out]
+    group_refs = frozenset(v[1] for v in group_values)
+    household_refs = frozenset(v[1] for v in household_values)
+    locked = {g: h for g, h in locked.items() if g in group_refs and h in household_refs}
+    locked_households = {h: g for g, h in locked.items()}
+
+    def group_exclude(pk: int, ref: str) -> frozenset[str]:
+        if ref in locked:
+            return household_refs - {locked[ref]}
+        return frozenset((excluded.get(pk, set()) | forbidden.get(ref, set())) & household_refs)
+
+    def household_exclude(ref: str) -> frozenset[str]:
+        if ref in locked_households:
+            return group_refs - {locked_households[ref]}
+        return frozenset()
+
     return CorePool(
         groups=tuple(
-            _core_group(ref, lat, lon, level, kind, ranking, frozenset(excluded.get(pk, ())))
+            _core_group(ref, lat, lon, level, kind, ranking, group_exclude(pk, ref))
             for pk, ref, lat, lon, level, kind, ranking in group_values
         ),
-        households=tuple(_core_household(*values) for _pk, *values in household_values),
+        households=tuple(
+            _core_household(ref, lat, lon, level, kind, ranking, household_exclude(ref))
+            for _pk, ref, lat, lon, level, kind, ranking in household_values
+        ),
         group_pk={values[1]: values[0] for values in group_values},
-        household_pk={ref: pk for pk, ref in household_ref.items()},
+        household_pk={values[1]: values[0] for values in household_values},
     )
 
 
@@ -327,6 +363,9 @@ CHANGE_DISTANCE = _(
 )
 CHANGE_EXCLUDED = _("%(group)s and %(household)s are now excluded from each other.")
 CHANGE_PAIR = _("%(group)s – %(household)s: %(change)s")
+CHANGE_ADJUSTED = _(
+    "adjusted since the round ran (%(kind)s); run the round again so the adjustment takes effect."
+)
 
 
 @dataclass(frozen=True)
@@ -380,13 +419,24 @@ def round_changes(*, round: MatchingRound) -> list[PairChange]:
     bit for bit), and no exclusion between them. Set-based: a few queries for the whole round.
     Read-only; an empty list means the round may be confirmed as it stands.
     """
+    adjusted = [
+        PairChange(
+            g_ref or "–",
+            h_ref or "–",
+            "",
+            message(CHANGE_ADJUSTED, kind=AdjustmentKind(kind).label),
+        )
+        for kind, g_ref, h_ref in round.adjustments.filter(
+            created_at__gt=round.run_at or round.created_at
+        ).values_list("kind", "group__reference", "household__reference")
+    ]
     proposals = list(
         round.proposals.order_by("group__reference", "role").values_list(
             "group_id", "household_id", "role", "group__reference", "household__reference"
         )
     )
     if not proposals:
-        return []
+        return adjusted
     proposed_groups = round.proposals.values("group_id")
     proposed_households = round.proposals.values("household_id")
     groups = {
@@ -472,7 +522,7 @@ def round_changes(*, round: MatchingRound) -> list[PairChange]:
         if (g, h) in excluded:
             texts.append(message(CHANGE_EXCLUDED, group=g_ref, household=h_ref))
         changes.extend(PairChange(g_ref, h_ref, role, text) for text in texts)
-    return changes
+    return changes + adjusted
 
 
 # --- what if: a round's result next to its variants ----------------------------------------

@@ -22,6 +22,7 @@ from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record, audit_record_many
 from welcomematch.core import engine, roundfile
 from welcomematch.core.errors import CoreError, InvalidInput
+from welcomematch.core.explain import PairVerdict
 from welcomematch.core.model import Mechanism, Parameters, Result, Round
 from welcomematch.core.validation import validate_round
 from welcomematch.i18n import message
@@ -31,9 +32,11 @@ from welcomematch.lifecycle.models import Match, MatchStatus
 from welcomematch.locks import serialize
 from welcomematch.matching import selectors
 from welcomematch.matching.models import (
+    AdjustmentKind,
     MatchingRound,
     Proposal,
     ProposalRole,
+    RoundAdjustment,
     RoundStatus,
     RoundVariant,
     UnmatchedEntry,
@@ -518,3 +521,107 @@ def round_adopt_settings(
         data={"variant": variant.pk, "before": before},
     )
     return round
+
+
+# --- adjustments before confirming ----------------------------------------------------------
+
+ERR_ADJUST_STATUS = _(
+    "A round can be adjusted before it is confirmed only (draft or proposed); this one is "
+    "%(status)s."
+)
+ERR_ADJUST_REASON = _("Write down why: every adjustment of a round needs a reason.")
+ERR_ADJUST_PAIR = _("Choose both a group and a household for this adjustment.")
+ERR_ADJUST_ONE = _("Choose either a group or a household to leave out, not both.")
+ERR_ADJUST_LOCKED = _("%(reference)s is already kept in another pair in this round.")
+ERR_ADJUST_INELIGIBLE = _(
+    "%(group)s and %(household)s cannot be kept as a pair: the round's rules do not allow it "
+    "(%(why)s)."
+)
+INELIGIBLE_WORDS = {
+    PairVerdict.OUT_OF_RANGE: _("they live too far apart"),
+    PairVerdict.VULNERABILITY: _("the household needs more support than the group can give"),
+    PairVerdict.EXCLUDED: _("they are excluded from each other"),
+}
+ERR_ADJUST_NOT_IN_ROUND = _("%(reference)s does not take part in this round.")
+
+
+@transaction.atomic
+def round_adjust(
+    *,
+    round: MatchingRound,
+    kind: str,
+    reason: str,
+    actor: User | None,
+    group: WelcomeGroup | None = None,
+    household: HouseholdRow | None = None,
+) -> RoundAdjustment:
+    """Adjust a round before confirming, with a written reason (audited): forbid a pair (an
+    exclusion in this round), keep a pair (the two are each other's only option, so the engine
+    pairs them and re-solves everyone else around them), or leave a participant out. The round
+    file of the next run carries the adjustment, so ``welcomematch match`` on it reproduces the
+    stored result. Takes effect when the round is run again."""
+    round = MatchingRound.objects.select_for_update().get(pk=round.pk)
+    if round.status not in (RoundStatus.DRAFT, RoundStatus.PROPOSED):
+        raise ValidationError(
+            message(ERR_ADJUST_STATUS, status=round.get_status_display()), code="status"
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": ERR_ADJUST_REASON})
+    if kind == AdjustmentKind.LEAVE_OUT:
+        if (group is None) == (household is None):
+            raise ValidationError(ERR_ADJUST_ONE, code="one")
+    elif group is None or household is None:
+        raise ValidationError(ERR_ADJUST_PAIR, code="pair")
+    pool_groups, pool_households = selectors.round_pool(round=round)
+    for record, pool in ((group, pool_groups), (household, pool_households)):
+        if record is not None and not pool.filter(pk=record.pk).exists():
+            raise ValidationError(
+                message(ERR_ADJUST_NOT_IN_ROUND, reference=record.reference), code="not_in_round"
+            )
+    if kind == AdjustmentKind.LOCK:
+        assert group is not None and household is not None
+        locks = round.adjustments.filter(kind=AdjustmentKind.LOCK)
+        for record, taken in (
+            (group, locks.filter(group=group)),
+            (household, locks.filter(household=household)),
+        ):
+            if taken.exists():
+                raise ValidationError(
+                    message(ERR_ADJUST_LOCKED, reference=record.reference), code="locked"
+                )
+        check = selectors.pair_check(
+            group=group, household=household, max_distance_km=round.max_distance_km
+        )
+        if check.verdict != PairVerdict.MATCHED:
+            raise ValidationError(
+                message(
+                    ERR_ADJUST_INELIGIBLE,
+                    group=group.reference,
+                    household=household.reference,
+                    why=INELIGIBLE_WORDS.get(check.verdict, check.verdict.value),
+                ),
+                code="ineligible",
+            )
+    adjustment = RoundAdjustment(
+        round=round,
+        kind=kind,
+        group=group,
+        household=household,
+        reason=reason.strip(),
+        created_by=actor if actor is not None and actor.pk else None,
+    )
+    adjustment.full_clean()
+    adjustment.save()
+    audit_record(
+        actor=actor,
+        action="round.adjusted",
+        obj=round,
+        data={
+            "adjustment": adjustment.pk,
+            "kind": kind,
+            "group": group.reference if group else None,
+            "household": household.reference if household else None,
+            "reason": adjustment.reason,
+        },
+    )
+    return adjustment

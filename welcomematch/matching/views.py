@@ -29,7 +29,13 @@ from welcomematch.core.model import Round
 from welcomematch.intake.models import Household, WelcomeGroup
 from welcomematch.lifecycle.views import audit_rows
 from welcomematch.matching import jobs, selectors, services
-from welcomematch.matching.forms import CancelForm, RoundCreateForm, VariantForm, WhyNotForm
+from welcomematch.matching.forms import (
+    AdjustmentForm,
+    CancelForm,
+    RoundCreateForm,
+    VariantForm,
+    WhyNotForm,
+)
 from welcomematch.matching.models import (
     JobKind,
     JobStage,
@@ -448,6 +454,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
         context["outcomes"] = selectors.round_outcomes(round=round)
+        context["adjust_form"] = _adjustment_form(round, None)
+        context["adjustments"] = round.adjustments.select_related("group", "household")
     if round.status == RoundStatus.DRAFT:
         # What the run will take: everyone ready now, or only the selected ones among them.
         groups, households = selectors.round_pool(round=round)
@@ -639,3 +647,46 @@ def round_variant_adopt(request: HttpRequest, pk: int, variant: int) -> HttpResp
                 _("The round takes the variant's settings and runs again with them."),
             )
     return redirect("matching:round_detail", pk=round.pk)
+
+
+def _adjustment_form(round: MatchingRound, data: Any) -> AdjustmentForm:
+    """Choices: the participants the round takes now (its pool, before adjustments)."""
+    groups, households = selectors.round_pool(round=round)
+    return AdjustmentForm(
+        data,
+        groups=[(g.reference, f"{g.reference} {g.name}") for g in groups],
+        households=[(h.reference, f"{h.reference} {h.contact_name}") for h in households],
+    )
+
+
+@require_POST
+@role_required(MANAGERS)
+def round_adjust(request: HttpRequest, pk: int) -> HttpResponse:
+    round = _get_round(request, pk)
+    form = _adjustment_form(round, request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(reverse("matching:round_detail", args=[round.pk]) + "#adjustments")
+    data = form.cleaned_data
+    try:
+        services.round_adjust(
+            round=round,
+            kind=data["kind"],
+            reason=data["reason"],
+            actor=request.user,  # type: ignore[arg-type]
+            group=WelcomeGroup.objects.filter(reference=data["group"]).first()
+            if data["group"]
+            else None,
+            household=Household.objects.filter(reference=data["household"]).first()
+            if data["household"]
+            else None,
+        )
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(
+            request, _("Adjustment recorded. Run the round again to re-solve with it.")
+        )
+    return redirect(reverse("matching:round_detail", args=[round.pk]) + "#adjustments")
