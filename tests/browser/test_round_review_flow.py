@@ -1,8 +1,6 @@
 """A coordinator reviews a round in Chromium: runs it and watches it finish without reloading,
-compares 5 km with 7 km, adopts the 7 km variant (run again by the worker) and confirms.
-
-(Forbidding and locking pairs, issue #14 item 4, are not built yet: see the branch's report.)
-"""
+compares 5 km with 7 km, adopts the 7 km variant (run again by the worker), forbids a pair,
+keeps another, re-solves and confirms."""
 
 from __future__ import annotations
 
@@ -32,6 +30,7 @@ def test_coordinator_compares_5_with_7_km_adopts_and_confirms(page):
     )
     make_group(city, lat=52.3700, lon=5.2200, name="Zuid")
     make_household(city, lat=52.3750, lon=5.2340, contact_name="Amal")  # ~1.1 km
+    make_household(city, lat=52.3720, lon=5.2300, contact_name="Chaled")  # ~0.7 km
     north = make_group(city, lat=52.4500, lon=5.2200, name="Noord")
     far = make_household(city, lat=52.5050, lon=5.2200, contact_name="Bilal")  # ~6.1 km
     rnd = services.round_create(
@@ -67,6 +66,39 @@ def test_coordinator_compares_5_with_7_km_adopts_and_confirms(page):
     page.reload()
     assert MatchingRound.objects.get(pk=rnd.pk).max_distance_km == 7.0
     assert page.locator("#pairs tbody tr").count() == 2
+
+    # Forbid the south pair the engine chose, keep the north pair; then re-solve.
+    proposed = {
+        p.group.name: p.household
+        for p in MatchingRound.objects.get(pk=rnd.pk).proposals.select_related("group", "household")
+    }
+    forbidden = proposed["Zuid"]
+    for kind, group_ref, household_ref, reason in (
+        ("forbid", "Zuid", forbidden.reference, "Kennen elkaar van het werk"),
+        ("lock", "Noord", far.reference, "Al kennisgemaakt"),
+    ):
+        page.select_option("#adjustments select[name=kind]", kind)
+        group_value = page.locator(
+            f"#adjustments select[name=group] option:has-text('{group_ref}')"
+        ).get_attribute("value")
+        page.select_option("#adjustments select[name=group]", group_value)
+        page.select_option("#adjustments select[name=household]", household_ref)
+        page.fill("#adjustments input[name=reason]", reason)
+        page.click("button[name=adjust]")
+        page.wait_for_selector(f"#adjustment-list li:has-text('{reason}')")
+    assert page.query_selector("#round-changes") is not None  # re-solve before confirming
+    page.locator("button[name=run]").first.click()
+    worker = _one_task_worker()
+    worker.join(timeout=30)
+    page.reload()
+    assert page.query_selector("#round-changes") is None
+    pairs = {
+        (p.group.name, p.household.reference)
+        for p in MatchingRound.objects.get(pk=rnd.pk).proposals.select_related("group", "household")
+    }
+    assert ("Noord", far.reference) in pairs
+    assert ("Zuid", forbidden.reference) not in pairs
+    assert len(pairs) == 2
 
     page.get_by_role("link", name="Bevestigen…").click()
     page.click("button[name=confirm]")
