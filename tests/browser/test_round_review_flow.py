@@ -77,13 +77,13 @@ def test_coordinator_compares_5_with_7_km_adopts_and_confirms(page):
         ("forbid", "Zuid", forbidden.reference, "Kennen elkaar van het werk"),
         ("lock", "Noord", far.reference, "Al kennisgemaakt"),
     ):
-        page.select_option("#adjustments select[name=kind]", kind)
+        page.select_option("#adjustments select[name=adjust-kind]", kind)
         group_value = page.locator(
-            f"#adjustments select[name=group] option:has-text('{group_ref}')"
+            f"#adjustments select[name=adjust-group] option:has-text('{group_ref}')"
         ).get_attribute("value")
-        page.select_option("#adjustments select[name=group]", group_value)
-        page.select_option("#adjustments select[name=household]", household_ref)
-        page.fill("#adjustments input[name=reason]", reason)
+        page.select_option("#adjustments select[name=adjust-group]", group_value)
+        page.select_option("#adjustments select[name=adjust-household]", household_ref)
+        page.fill("#adjustments input[name=adjust-reason]", reason)
         page.click("button[name=adjust]")
         page.wait_for_selector(f"#adjustment-list li:has-text('{reason}')")
     assert page.query_selector("#round-changes") is not None  # re-solve before confirming

@@ -224,7 +224,11 @@ def test_the_round_page_records_an_adjustment_with_its_reason(world, client):
     client.cookies["django_language"] = "en"
     response = client.post(
         reverse("matching:round_adjust", args=[rnd.pk]),
-        {"kind": "leave_out", "household": household.reference, "reason": "Verhuist"},
+        {
+            "adjust-kind": "leave_out",
+            "adjust-household": household.reference,
+            "adjust-reason": "Verhuist",
+        },
     )
     assert response.status_code == 302
     page = client.get(reverse("matching:round_detail", args=[rnd.pk])).content.decode()

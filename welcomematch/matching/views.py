@@ -654,6 +654,7 @@ def _adjustment_form(round: MatchingRound, data: Any) -> AdjustmentForm:
     groups, households = selectors.round_pool(round=round)
     return AdjustmentForm(
         data,
+        prefix="adjust",
         groups=[(g.reference, f"{g.reference} {g.name}") for g in groups],
         households=[(h.reference, f"{h.reference} {h.contact_name}") for h in households],
     )
