@@ -178,7 +178,7 @@ def test_confirm_refuses_when_a_participant_was_taken_since_the_run(setup):
     services.round_run(round=first, actor=coordinator)
     services.round_run(round=second, actor=coordinator)
     services.round_confirm(round=first, actor=coordinator)
-    with pytest.raises(ValidationError, match="no longer available"):
+    with pytest.raises(ValidationError, match="has been matched since the round ran"):
         services.round_confirm(round=second, actor=coordinator)
     assert Match.objects.count() == 1
     second.refresh_from_db()

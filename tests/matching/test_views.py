@@ -111,7 +111,7 @@ def test_new_round_form_shows_who_is_ready_and_creates_a_draft_with_a_drawn_seed
     client = client_for(world, Role.COORDINATOR)
     page = client.get(reverse("matching:round_create"))
     readiness = page.context["readiness"]
-    assert readiness[-1] == {"city": None, "groups": 1, "households": 3}
+    assert readiness[-1] == {"city": None, "groups": 1, "households": 3, "problems": []}
     assert page.context["form"]["control_arm"].initial is True
     assert page.context["form"]["max_distance_km"].initial == world["programme"].max_distance_km
 

@@ -125,6 +125,13 @@ def _programme_records(slug: str, *, users: bool) -> dict[str, Any]:
         seed=1,
     )
     records["round"] = matching.round_run(round=round_, actor=None)
+    records["variant"] = matching.round_variant_create(
+        round=records["round"],
+        actor=None,
+        max_distance_km=7.0,
+        mechanism="optimal",
+        control_arm=False,
+    )
     goal = Category.objects.filter(kind=CategoryKind.GOAL).first()
     assert goal is not None
     if users:
@@ -244,6 +251,8 @@ def _kwargs(name: str, route: str, records: dict[str, Any], which: str) -> dict[
         else:
             obj = rec["group"]
         kwargs["pk"] = obj.pk
+    if "<int:variant>" in route:
+        kwargs["variant"] = records["variant"].pk
     if "<int:goal_pk>" in route:
         kwargs["goal_pk"] = rec["goal"].pk
     if "<str:token>" in route:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,6 +58,34 @@ def audit_record(
         object_id=str(obj.pk),
         data=data,
         programme_id=programme_id if programme_id is not None else programme_id_of(obj),
+    )
+
+
+def audit_record_many(
+    *,
+    actor: User | None,
+    action: str,
+    items: Sequence[tuple[models.Model, dict[str, Any]]],
+    programme_id: int | None,
+) -> None:
+    """Append one audit event per ``(record, data)`` of one action, in bulk (a round's
+    confirmation creates thousands of matches at once). Call inside the service's transaction."""
+    actor_row = actor if actor is not None and actor.is_authenticated and actor.pk else None
+    ip_address = current_ip()
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=actor_row,
+                action=action,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                data=data,
+                ip_address=ip_address,
+                programme_id=programme_id,
+            )
+            for obj, data in items
+        ],
+        batch_size=1000,
     )
 
 

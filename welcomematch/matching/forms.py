@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from welcomematch.intake.models import Household, WelcomeGroup
 from welcomematch.matching import selectors
-from welcomematch.matching.models import Mechanism
+from welcomematch.matching.models import AdjustmentKind, Mechanism
 from welcomematch.programmes.models import City, Programme
 
 
@@ -112,3 +112,31 @@ class WhyNotForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["group"].choices = groups  # type: ignore[attr-defined]
         self.fields["household"].choices = households  # type: ignore[attr-defined]
+
+
+class VariantForm(forms.Form):
+    """What if: the round's pool with other settings."""
+
+    max_distance_km = forms.FloatField(label=_("Maximum distance (km)"), min_value=0.1)
+    mechanism = forms.ChoiceField(label=_("Mechanism"), choices=Mechanism.choices)
+    control_arm = forms.BooleanField(label=_("Randomised control arm"), required=False)
+
+
+class AdjustmentForm(forms.Form):
+    """An adjustment of a round before confirming: what, who, and why."""
+
+    kind = forms.ChoiceField(label=_("Adjustment"), choices=AdjustmentKind.choices)
+    group = forms.ChoiceField(label=_("Group"), required=False)
+    household = forms.ChoiceField(label=_("Household"), required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=1000)
+
+    def __init__(
+        self,
+        *args: Any,
+        groups: list[tuple[str, str]],
+        households: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [("", "–"), *groups]  # type: ignore[attr-defined]
+        self.fields["household"].choices = [("", "–"), *households]  # type: ignore[attr-defined]

@@ -30,6 +30,7 @@ from welcomematch.matching.models import (
     MatchingRound,
     RoundJob,
     RoundStatus,
+    RoundVariant,
 )
 
 ERR_BUSY = _(
@@ -127,3 +128,12 @@ def _fail(job: RoundJob, error: str) -> None:
             obj=job.round,
             data={"job": job.pk, "error": error},
         )
+
+
+def round_variant_adopt(*, variant: RoundVariant, actor: User | None) -> RoundJob:
+    """Adopt a variant as the round's result: the round takes the variant's settings and is run
+    again with them (as a background job, like any run), all in one transaction — if the run
+    cannot be started (another job is under way), the settings stay as they were."""
+    with transaction.atomic():
+        round = services.round_adopt_settings(round=variant.round, variant=variant, actor=actor)
+        return round_job_start(round=round, kind=JobKind.RUN, actor=actor)

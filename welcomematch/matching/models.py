@@ -243,3 +243,82 @@ class RoundJob(models.Model):
     @property
     def active(self) -> bool:
         return self.stage in ACTIVE_JOB_STAGES
+
+
+class RoundVariant(models.Model):
+    """What if: the round's pool, as stored in its round file, run with other settings.
+
+    A variant never changes its round; adopting one runs the round with the variant's settings.
+    """
+
+    round = models.ForeignKey(
+        MatchingRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="variants"
+    )
+    max_distance_km = models.FloatField(
+        _("maximum distance (km)"), validators=[MinValueValidator(0.1)]
+    )
+    mechanism = models.CharField(_("mechanism"), max_length=16, choices=Mechanism.choices)
+    control_arm = models.BooleanField(_("randomised control"))
+    #: The round file it ran on (the round's stored input, these settings) and its result.
+    round_file = models.JSONField(_("round file (input)"))
+    result_file = models.JSONField(_("result file"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ("round", "created_at", "id")
+        verbose_name = _("round variant")
+        verbose_name_plural = _("round variants")
+
+    def __str__(self) -> str:
+        return f"{self.round} ({self.max_distance_km:g} km, {self.mechanism})"
+
+
+class AdjustmentKind(models.TextChoices):
+    FORBID = "forbid", _("Forbid this pair in this round")
+    LOCK = "lock", _("Keep this pair as a match")
+    LEAVE_OUT = "leave_out", _("Leave this participant out of this round")
+
+
+class RoundAdjustment(models.Model):
+    """A coordinator's adjustment of a round before confirming, with the reason. The round's
+    input carries it (an exclusion, a pair left as the only option, a participant left out)."""
+
+    round = models.ForeignKey(
+        MatchingRound,
+        verbose_name=_("round"),
+        on_delete=models.CASCADE,
+        related_name="adjustments",
+    )
+    kind = models.CharField(_("adjustment"), max_length=16, choices=AdjustmentKind.choices)
+    group = models.ForeignKey(
+        "intake.WelcomeGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    household = models.ForeignKey(
+        "intake.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ("round", "created_at", "id")
+        verbose_name = _("round adjustment")
+        verbose_name_plural = _("round adjustments")
+
+    def __str__(self) -> str:
+        return f"{self.round}: {self.kind}"

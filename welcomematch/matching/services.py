@@ -7,19 +7,22 @@ assignments, and its stored round and result files reproduce it byte for byte.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Callable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from welcomematch import transitions
 from welcomematch.accounts.models import User
-from welcomematch.accounts.services import audit_record
+from welcomematch.accounts.services import audit_record, audit_record_many
 from welcomematch.core import engine, roundfile
 from welcomematch.core.errors import CoreError, InvalidInput
+from welcomematch.core.explain import PairVerdict
 from welcomematch.core.model import Mechanism, Parameters, Result, Round
 from welcomematch.core.validation import validate_round
 from welcomematch.i18n import message
@@ -29,15 +32,17 @@ from welcomematch.lifecycle.models import Match, MatchStatus
 from welcomematch.locks import serialize
 from welcomematch.matching import selectors
 from welcomematch.matching.models import (
+    AdjustmentKind,
     MatchingRound,
     Proposal,
     ProposalRole,
+    RoundAdjustment,
     RoundStatus,
+    RoundVariant,
     UnmatchedEntry,
 )
 from welcomematch.programmes.models import City, Programme
 from welcomematch.transitions import transition
-from welcomematch.trial import selectors as trial_selectors
 from welcomematch.trial.models import ControlAssignment
 
 ROUND_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -56,11 +61,11 @@ ERR_NOT_AVAILABLE = _(
     "%(reference)s is no longer available (matched or drawn as control since the round ran); "
     "run the round again before confirming."
 )
-ERR_SETTINGS = _("These round settings cannot be used: %(detail)s")
-ERR_NOT_CONTROL_CANDIDATE = _(
-    "%(reference)s has been in the trial before and keeps its arm, so it cannot become a "
-    "control; run the round again before confirming."
+ERR_CHANGED = _(
+    "This round cannot be confirmed: %(count)s proposed pair(s) changed since it ran. Run the "
+    "round again (Run again) to pair everyone as they are now, then confirm."
 )
+ERR_SETTINGS = _("These round settings cannot be used: %(detail)s")
 
 #: Round settings the form has a field for: the core's error on one of them is put on that field.
 SETTING_FIELDS = frozenset({"max_distance_km", "mechanism", "control_arm", "seed"})
@@ -75,6 +80,14 @@ def check_transition(*, round: MatchingRound, target: RoundStatus) -> None:
     """Refuse, with a message in words, a move the round's transition table does not allow."""
     transitions.check_transition(
         record=round, table=ROUND_TRANSITIONS, target=target, error=ERR_TRANSITION
+    )
+
+
+def round_changed_error(changes: Sequence[selectors.PairChange]) -> ValidationError:
+    """The refusal to confirm: what changed, naming each pair, and the way out (a re-run)."""
+    pairs = {(c.group, c.household) for c in changes}
+    return ValidationError(
+        [message(ERR_CHANGED, count=len(pairs)), *(str(c) for c in changes)], code="changed"
     )
 
 
@@ -159,47 +172,45 @@ def _check_settings(round: MatchingRound) -> None:
         raise _invalid(error, code="settings") from error
 
 
+def _core_input(*, round: MatchingRound) -> tuple[Round, selectors.CorePool]:
+    """The engine's input and the database ids of its participants; the pool rules checked."""
+    pool = selectors.round_core_pool(round=round)
+    if not pool.groups:
+        raise ValidationError(ERR_NO_GROUPS, code="no_groups")
+    if not pool.households:
+        raise ValidationError(ERR_NO_HOUSEHOLDS, code="no_households")
+    problems = selectors.pool_problems(
+        programme=round.programme, groups=len(pool.groups), households=len(pool.households)
+    )
+    if problems:
+        raise ValidationError(problems, code="pool_too_small")
+    core_round = Round(
+        parameters=_parameters(round), groups=pool.groups, households=pool.households
+    )
+    return core_round, pool
+
+
 def build_core_round(*, round: MatchingRound) -> Round:
     """The engine's input: the ready groups and households of the round's programme and city
     (only the selected ones, when the round names participants)."""
-    group_rows, household_rows = selectors.round_pool(round=round)
-    groups = list(group_rows)
-    households = list(household_rows)
-    if not groups:
-        raise ValidationError(ERR_NO_GROUPS, code="no_groups")
-    if not households:
-        raise ValidationError(ERR_NO_HOUSEHOLDS, code="no_households")
-    excluded: dict[int, set[str]] = {}
-    for household_ref, group_id in selectors.exclusions_between(
-        groups=group_rows, households=household_rows
-    ).values_list("household__reference", "group_id"):
-        excluded.setdefault(group_id, set()).add(household_ref)
-    return Round(
-        parameters=_parameters(round),
-        groups=tuple(
-            selectors.core_group(g, exclude=frozenset(excluded.get(g.pk, set()))) for g in groups
-        ),
-        households=tuple(selectors.core_household(h) for h in households),
-    )
+    return _core_input(round=round)[0]
 
 
-def _store_result(*, round: MatchingRound, core_round: Round, result: Result) -> None:
-    groups = {
-        g.reference: g
-        for g in WelcomeGroup.objects.filter(reference__in=[g.id for g in core_round.groups])
-    }
-    households = {
-        h.reference: h
-        for h in HouseholdRow.objects.filter(reference__in=[h.id for h in core_round.households])
-    }
+#: Rows a bulk insert sends in one statement (well under SQLite's limit of bound variables).
+BATCH_SIZE = 2000
+
+
+def _store_result(*, round: MatchingRound, pool: selectors.CorePool, result: Result) -> None:
+    """The proposals and the unmatched reasons, replacing a previous run's, in bulk."""
+    groups, households = pool.group_pk, pool.household_pk
     round.proposals.all().delete()
     round.unmatched.all().delete()
     Proposal.objects.bulk_create(
         [
             Proposal(
                 round=round,
-                group=groups[pair.group],
-                household=households[pair.household],
+                group_id=groups[pair.group],
+                household_id=households[pair.household],
                 role=role,
                 distance_km=pair.distance_km,
                 group_rank=pair.group_rank,
@@ -210,14 +221,15 @@ def _store_result(*, round: MatchingRound, core_round: Round, result: Result) ->
                 (ProposalRole.CONTROL, result.controls),
             )
             for pair in pairs
-        ]
+        ],
+        batch_size=BATCH_SIZE,
     )
     UnmatchedEntry.objects.bulk_create(
         [
             UnmatchedEntry(
                 round=round,
                 side=UnmatchedEntry.Side.GROUP,
-                group=groups[item.id],
+                group_id=groups[item.id],
                 reason=item.reason.value,
                 eligible_partners=item.eligible_partners,
             )
@@ -227,12 +239,13 @@ def _store_result(*, round: MatchingRound, core_round: Round, result: Result) ->
             UnmatchedEntry(
                 round=round,
                 side=UnmatchedEntry.Side.HOUSEHOLD,
-                household=households[item.id],
+                household_id=households[item.id],
                 reason=item.reason.value,
                 eligible_partners=item.eligible_partners,
             )
             for item in result.unmatched_households
-        ]
+        ],
+        batch_size=BATCH_SIZE,
     )
 
 
@@ -259,7 +272,7 @@ def round_run(
     with transaction.atomic():
         round = MatchingRound.objects.select_for_update().get(pk=round.pk)
         _transition(round=round, target=RoundStatus.PROPOSED)
-    core_round = build_core_round(round=round)
+    core_round, pool = _core_input(round=round)
     progress("solving")
     try:
         result = engine.run_round(core_round)
@@ -273,7 +286,7 @@ def round_run(
     with transaction.atomic():
         round = MatchingRound.objects.select_for_update().get(pk=round.pk)
         previous = _transition(round=round, target=RoundStatus.PROPOSED)
-        _store_result(round=round, core_round=core_round, result=result)
+        _store_result(round=round, pool=pool, result=result)
         round.round_file = roundfile.round_to_dict(core_round)
         round.result_file = roundfile.result_to_dict(result)
         round.engine_version = result.summary.version
@@ -297,6 +310,36 @@ def round_run(
     return round
 
 
+#: Fields of matches and control assignments that refer to other rows: the database checks them.
+_REFERENCES = ("round", "group", "household", "treatment_household", "ambassador")
+
+
+def _taken_error(*, round: MatchingRound) -> ValidationError:
+    """The refusal when the database found a participant taken since the re-check: name it."""
+    taken = (
+        Match.objects.open()
+        .exclude(round=round)
+        .filter(
+            Q(group_id__in=round.proposals.filter(role=ProposalRole.MATCH).values("group_id"))
+            | Q(household_id__in=round.proposals.values("household_id"))
+        )
+        .select_related("group", "household")
+        .first()
+    )
+    if taken is not None:
+        proposed = round.proposals.filter(group_id=taken.group_id).exists()
+        reference = taken.group.reference if proposed else taken.household.reference
+    else:
+        control = (
+            ControlAssignment.objects.exclude(round=round)
+            .filter(household_id__in=round.proposals.values("household_id"))
+            .select_related("household")
+            .first()
+        )
+        reference = control.household.reference if control is not None else round.name
+    return ValidationError(message(ERR_NOT_AVAILABLE, reference=reference), code="taken")
+
+
 @transaction.atomic
 def round_confirm(*, round: MatchingRound, actor: User | None) -> MatchingRound:
     """Turn the proposals into matches and control assignments; the round becomes immutable."""
@@ -305,83 +348,63 @@ def round_confirm(*, round: MatchingRound, actor: User | None) -> MatchingRound:
     # Rounds of one programme can share participants: confirm them one after the other, so
     # the second sees the first's matches and refuses cleanly below.
     serialize(f"round-confirm:{round.programme_id}")
-    proposals = list(round.proposals.select_related("group", "household"))
-    ready_groups = set(
-        selectors.groups_ready(programme=round.programme, city=round.city).values_list(
-            "pk", flat=True
+    changes = selectors.round_changes(round=round)
+    if changes:
+        raise round_changed_error(changes)
+    proposals = list(round.proposals.values_list("group_id", "household_id", "role", "distance_km"))
+    treatment = {g: h for g, h, role, _d in proposals if role == ProposalRole.MATCH}
+    matches = [
+        Match(
+            round=round,
+            group_id=g,
+            household_id=h,
+            status=MatchStatus.PROPOSED,
+            distance_km=distance,
+        )
+        for g, h, role, distance in proposals
+        if role == ProposalRole.MATCH
+    ]
+    controls = [
+        ControlAssignment(
+            round=round, group_id=g, household_id=h, treatment_household_id=treatment[g]
+        )
+        for g, h, role, _d in proposals
+        if role == ProposalRole.CONTROL
+    ]
+    # Each row's own fields are checked here; the references between rows and the one-open-
+    # match and one-control rules are the database's constraints, checked by the inserts.
+    for row in (*matches, *controls):
+        row.full_clean(exclude=_REFERENCES, validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            Match.objects.bulk_create(matches, batch_size=BATCH_SIZE)
+            ControlAssignment.objects.bulk_create(controls, batch_size=BATCH_SIZE)
+    except IntegrityError as error:  # taken meanwhile by a pair made outside this round
+        raise _taken_error(round=round) from error
+    audit_record_many(
+        actor=actor,
+        action="match.proposed",
+        items=[(m, {"round": round.pk, "status": MatchStatus.PROPOSED.value}) for m in matches],
+        programme_id=round.programme_id,
+    )
+    references = dict(
+        WelcomeGroup.objects.filter(pk__in=round.proposals.values("group_id")).values_list(
+            "pk", "reference"
         )
     )
-    ready_households = set(
-        selectors.households_ready(programme=round.programme, city=round.city).values_list(
-            "pk", flat=True
-        )
+    audit_record_many(
+        actor=actor,
+        action="control.assigned",
+        items=[(c, {"round": round.pk, "group": references[c.group_id]}) for c in controls],
+        programme_id=round.programme_id,
     )
-    for proposal in proposals:
-        if proposal.group_id not in ready_groups:
-            raise ValidationError(message(ERR_NOT_AVAILABLE, reference=proposal.group.reference))
-        if proposal.household_id not in ready_households:
-            raise ValidationError(
-                message(ERR_NOT_AVAILABLE, reference=proposal.household.reference)
-            )
-    candidates = set(
-        trial_selectors.control_candidates(
-            HouseholdRow.objects.filter(pk__in=[p.household_id for p in proposals])
-        ).values_list("pk", flat=True)
-    )
-    for proposal in proposals:
-        if proposal.role == ProposalRole.CONTROL and proposal.household_id not in candidates:
-            raise ValidationError(
-                message(ERR_NOT_CONTROL_CANDIDATE, reference=proposal.household.reference)
-            )
-    treatment = {p.group_id: p for p in proposals if p.role == ProposalRole.MATCH}
-    for proposal in proposals:
-        if proposal.role == ProposalRole.MATCH:
-            match = Match(
-                round=round,
-                group=proposal.group,
-                household=proposal.household,
-                status=MatchStatus.PROPOSED,
-                distance_km=proposal.distance_km,
-            )
-            match.full_clean()
-            try:
-                with transaction.atomic():
-                    match.save()
-            except IntegrityError as error:  # an open match made meanwhile by someone else
-                raise ValidationError(
-                    message(ERR_NOT_AVAILABLE, reference=proposal.group.reference)
-                ) from error
-            audit_record(
-                actor=actor,
-                action="match.proposed",
-                obj=match,
-                data={"round": round.pk, "status": MatchStatus.PROPOSED},
-            )
-        else:
-            control = ControlAssignment(
-                round=round,
-                group=proposal.group,
-                household=proposal.household,
-                treatment_household=treatment[proposal.group_id].household,
-            )
-            control.full_clean()
-            control.save()
-            audit_record(
-                actor=actor,
-                action="control.assigned",
-                obj=control,
-                data={"round": round.pk, "group": proposal.group.reference},
-            )
     round.confirmed_at = timezone.now()
     round.save()
     audit_record(
         actor=actor,
         action="round.confirmed",
         obj=round,
-        data={
-            "matches": len(treatment),
-            "controls": sum(1 for p in proposals if p.role == ProposalRole.CONTROL),
-        },
+        data={"matches": len(matches), "controls": len(controls)},
     )
     return round
 
@@ -395,3 +418,210 @@ def round_cancel(*, round: MatchingRound, actor: User | None, reason: str = "") 
         actor=actor, action="round.cancelled", obj=round, data={"from": previous, "reason": reason}
     )
     return round
+
+
+# --- what if: variants of a round under review ---------------------------------------------
+
+ERR_VARIANT_NOT_UNDER_REVIEW = _(
+    "Variants can be tried on a round under review (proposed) only; this round is %(status)s."
+)
+
+
+@transaction.atomic
+def round_variant_create(
+    *,
+    round: MatchingRound,
+    actor: User | None,
+    max_distance_km: float,
+    mechanism: str,
+    control_arm: bool,
+) -> RoundVariant:
+    """Run the round's pool, exactly as stored in its round file, with other settings (the same
+    seed) and store the outcome as a variant. The round itself does not change.
+
+    Synchronous: a variant is the engine alone over the stored file, no database building, so
+    it takes what ``welcomematch match`` takes on that file (seconds, even for a national round).
+    """
+    round = MatchingRound.objects.select_for_update().get(pk=round.pk)
+    if round.status != RoundStatus.PROPOSED:
+        raise ValidationError(
+            message(ERR_VARIANT_NOT_UNDER_REVIEW, status=round.get_status_display()),
+            code="not_under_review",
+        )
+    stored = selectors.round_core_input(round=round)
+    parameters = Parameters(
+        max_distance_km=max_distance_km,
+        mechanism=Mechanism(mechanism),
+        control_arm=control_arm,
+        seed=round.seed,
+    )
+    core_round = dataclasses.replace(stored, parameters=parameters)
+    try:
+        result = engine.run_round(core_round)
+    except InvalidInput as error:
+        raise _invalid(error, code="settings") from error
+    except CoreError as error:
+        raise ValidationError(
+            message(selectors.ERR_ENGINE_INPUT, detail=error), code="engine_failed"
+        ) from error
+    variant = RoundVariant(
+        round=round,
+        max_distance_km=max_distance_km,
+        mechanism=mechanism,
+        control_arm=control_arm,
+        round_file=roundfile.round_to_dict(core_round),
+        result_file=roundfile.result_to_dict(result),
+        created_by=actor if actor is not None and actor.pk else None,
+    )
+    variant.full_clean()
+    variant.save()
+    audit_record(
+        actor=actor,
+        action="round.variant_tried",
+        obj=round,
+        data={
+            "variant": variant.pk,
+            "max_distance_km": max_distance_km,
+            "mechanism": mechanism,
+            "control_arm": control_arm,
+            "matched": result.summary.matched,
+            "controls": result.summary.controls,
+        },
+    )
+    return variant
+
+
+@transaction.atomic
+def round_adopt_settings(
+    *, round: MatchingRound, variant: RoundVariant, actor: User | None
+) -> MatchingRound:
+    """Give a round under review the settings of one of its variants (the run that follows
+    makes the variant's result the round's: adopting equals running with those settings)."""
+    round = MatchingRound.objects.select_for_update().get(pk=round.pk)
+    if round.status != RoundStatus.PROPOSED or variant.round_id != round.pk:
+        raise ValidationError(
+            message(ERR_VARIANT_NOT_UNDER_REVIEW, status=round.get_status_display()),
+            code="not_under_review",
+        )
+    before = {
+        "max_distance_km": round.max_distance_km,
+        "mechanism": round.mechanism,
+        "control_arm": round.control_arm,
+    }
+    round.max_distance_km = variant.max_distance_km
+    round.mechanism = variant.mechanism
+    round.control_arm = variant.control_arm
+    round.full_clean()
+    _check_settings(round)
+    round.save()
+    audit_record(
+        actor=actor,
+        action="round.variant_adopted",
+        obj=round,
+        data={"variant": variant.pk, "before": before},
+    )
+    return round
+
+
+# --- adjustments before confirming ----------------------------------------------------------
+
+ERR_ADJUST_STATUS = _(
+    "A round can be adjusted before it is confirmed only (draft or proposed); this one is "
+    "%(status)s."
+)
+ERR_ADJUST_REASON = _("Write down why: every adjustment of a round needs a reason.")
+ERR_ADJUST_PAIR = _("Choose both a group and a household for this adjustment.")
+ERR_ADJUST_ONE = _("Choose either a group or a household to leave out, not both.")
+ERR_ADJUST_LOCKED = _("%(reference)s is already kept in another pair in this round.")
+ERR_ADJUST_INELIGIBLE = _(
+    "%(group)s and %(household)s cannot be kept as a pair: the round's rules do not allow it "
+    "(%(why)s)."
+)
+INELIGIBLE_WORDS = {
+    PairVerdict.OUT_OF_RANGE: _("they live too far apart"),
+    PairVerdict.VULNERABILITY: _("the household needs more support than the group can give"),
+    PairVerdict.EXCLUDED: _("they are excluded from each other"),
+}
+ERR_ADJUST_NOT_IN_ROUND = _("%(reference)s does not take part in this round.")
+
+
+@transaction.atomic
+def round_adjust(
+    *,
+    round: MatchingRound,
+    kind: str,
+    reason: str,
+    actor: User | None,
+    group: WelcomeGroup | None = None,
+    household: HouseholdRow | None = None,
+) -> RoundAdjustment:
+    """Adjust a round before confirming, with a written reason (audited): forbid a pair (an
+    exclusion in this round), keep a pair (the two are each other's only option, so the engine
+    pairs them and re-solves everyone else around them), or leave a participant out. The round
+    file of the next run carries the adjustment, so ``welcomematch match`` on it reproduces the
+    stored result. Takes effect when the round is run again."""
+    round = MatchingRound.objects.select_for_update().get(pk=round.pk)
+    if round.status not in (RoundStatus.DRAFT, RoundStatus.PROPOSED):
+        raise ValidationError(
+            message(ERR_ADJUST_STATUS, status=round.get_status_display()), code="status"
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": ERR_ADJUST_REASON})
+    if kind == AdjustmentKind.LEAVE_OUT:
+        if (group is None) == (household is None):
+            raise ValidationError(ERR_ADJUST_ONE, code="one")
+    elif group is None or household is None:
+        raise ValidationError(ERR_ADJUST_PAIR, code="pair")
+    pool_groups, pool_households = selectors.round_pool(round=round)
+    for record, pool in ((group, pool_groups), (household, pool_households)):
+        if record is not None and not pool.filter(pk=record.pk).exists():
+            raise ValidationError(
+                message(ERR_ADJUST_NOT_IN_ROUND, reference=record.reference), code="not_in_round"
+            )
+    if kind == AdjustmentKind.LOCK:
+        assert group is not None and household is not None
+        locks = round.adjustments.filter(kind=AdjustmentKind.LOCK)
+        for record, taken in (
+            (group, locks.filter(group=group)),
+            (household, locks.filter(household=household)),
+        ):
+            if taken.exists():
+                raise ValidationError(
+                    message(ERR_ADJUST_LOCKED, reference=record.reference), code="locked"
+                )
+        check = selectors.pair_check(
+            group=group, household=household, max_distance_km=round.max_distance_km
+        )
+        if check.verdict != PairVerdict.MATCHED:
+            raise ValidationError(
+                message(
+                    ERR_ADJUST_INELIGIBLE,
+                    group=group.reference,
+                    household=household.reference,
+                    why=INELIGIBLE_WORDS.get(check.verdict, check.verdict.value),
+                ),
+                code="ineligible",
+            )
+    adjustment = RoundAdjustment(
+        round=round,
+        kind=kind,
+        group=group,
+        household=household,
+        reason=reason.strip(),
+        created_by=actor if actor is not None and actor.pk else None,
+    )
+    adjustment.full_clean()
+    adjustment.save()
+    audit_record(
+        actor=actor,
+        action="round.adjusted",
+        obj=round,
+        data={
+            "adjustment": adjustment.pk,
+            "kind": kind,
+            "group": group.reference if group else None,
+            "household": household.reference if household else None,
+            "reason": adjustment.reason,
+        },
+    )
+    return adjustment

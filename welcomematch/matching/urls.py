@@ -12,6 +12,13 @@ urlpatterns = [
     path("<int:pk>/confirm/", views.round_confirm, name="round_confirm"),
     path("<int:pk>/job.json", views.round_job_status, name="round_job_status"),
     path("<int:pk>/cancel/", views.round_cancel, name="round_cancel"),
+    path("<int:pk>/variants/", views.round_variant_create, name="round_variant_create"),
+    path("<int:pk>/adjust/", views.round_adjust, name="round_adjust"),
+    path(
+        "<int:pk>/variants/<int:variant>/adopt/",
+        views.round_variant_adopt,
+        name="round_variant_adopt",
+    ),
     path("<int:pk>/input.json", views.round_download, {"kind": "input"}, name="round_input"),
     path("<int:pk>/result.json", views.round_download, {"kind": "result"}, name="round_result"),
 ]

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -28,7 +29,13 @@ from welcomematch.core.model import Round
 from welcomematch.intake.models import Household, WelcomeGroup
 from welcomematch.lifecycle.views import audit_rows
 from welcomematch.matching import jobs, selectors, services
-from welcomematch.matching.forms import CancelForm, RoundCreateForm, WhyNotForm
+from welcomematch.matching.forms import (
+    AdjustmentForm,
+    CancelForm,
+    RoundCreateForm,
+    VariantForm,
+    WhyNotForm,
+)
 from welcomematch.matching.models import (
     JobKind,
     JobStage,
@@ -36,6 +43,7 @@ from welcomematch.matching.models import (
     ProposalRole,
     RoundJob,
     RoundStatus,
+    RoundVariant,
     UnmatchedEntry,
 )
 from welcomematch.programmes.models import City, Programme
@@ -370,6 +378,10 @@ def _readiness(programme: Programme, cities: QuerySet[City]) -> list[dict[str, A
             "households": sum(r["households"] for r in rows),
         }
     )
+    for row in rows:
+        row["problems"] = selectors.pool_problems(
+            programme=programme, groups=row["groups"], households=row["households"]
+        )
     return rows
 
 
@@ -411,6 +423,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
                 programme, scope.programme_scope(request.user).cities.filter(programme=programme)
             ),
             "programme": programme,
+            "pool_rule": selectors.pool_rule_words(programme=programme),
         },
     )
 
@@ -431,6 +444,18 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if context["job"] is not None and context["job"].active:
         context["can_run"] = context["can_confirm"] = context["can_cancel"] = False
+    if context["can_confirm"]:
+        context["changes"] = selectors.round_changes(round=round)
+        context["variant_form"] = VariantForm(
+            initial={
+                "max_distance_km": round.max_distance_km,
+                "mechanism": round.mechanism,
+                "control_arm": round.control_arm,
+            }
+        )
+        context["outcomes"] = selectors.round_outcomes(round=round)
+        context["adjust_form"] = _adjustment_form(round, None)
+        context["adjustments"] = round.adjustments.select_related("group", "household")
     if round.status == RoundStatus.DRAFT:
         # What the run will take: everyone ready now, or only the selected ones among them.
         groups, households = selectors.round_pool(round=round)
@@ -543,6 +568,7 @@ def round_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             "round": round,
             "matches": round.proposals.filter(role=ProposalRole.MATCH).count(),
             "controls": round.proposals.filter(role=ProposalRole.CONTROL).count(),
+            "changes": selectors.round_changes(round=round),
         },
     )
 
@@ -576,3 +602,92 @@ def round_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="round-{round.pk}-{kind}.json"'
     return response
+
+
+@require_POST
+@role_required(MANAGERS)
+def round_variant_create(request: HttpRequest, pk: int) -> HttpResponse:
+    round = _get_round(request, pk)
+    form = VariantForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("matching:round_detail", pk=round.pk)
+    try:
+        services.round_variant_create(
+            round=round,
+            actor=request.user,  # type: ignore[arg-type]
+            max_distance_km=form.cleaned_data["max_distance_km"],
+            mechanism=form.cleaned_data["mechanism"],
+            control_arm=form.cleaned_data["control_arm"],
+        )
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("The variant ran; compare it below. The round did not change."))
+    return redirect(reverse("matching:round_detail", args=[round.pk]) + "#variants")
+
+
+@require_POST
+@role_required(MANAGERS)
+def round_variant_adopt(request: HttpRequest, pk: int, variant: int) -> HttpResponse:
+    round = _get_round(request, pk)
+    chosen = get_object_or_404(RoundVariant, round=round, pk=variant)
+    try:
+        job = jobs.round_variant_adopt(variant=chosen, actor=request.user)  # type: ignore[arg-type]
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        if job.stage == JobStage.FAILED:
+            messages.error(request, job.error)
+        else:
+            messages.success(
+                request,
+                _("The round takes the variant's settings and runs again with them."),
+            )
+    return redirect("matching:round_detail", pk=round.pk)
+
+
+def _adjustment_form(round: MatchingRound, data: Any) -> AdjustmentForm:
+    """Choices: the participants the round takes now (its pool, before adjustments)."""
+    groups, households = selectors.round_pool(round=round)
+    return AdjustmentForm(
+        data,
+        prefix="adjust",
+        groups=[(g.reference, f"{g.reference} {g.name}") for g in groups],
+        households=[(h.reference, f"{h.reference} {h.contact_name}") for h in households],
+    )
+
+
+@require_POST
+@role_required(MANAGERS)
+def round_adjust(request: HttpRequest, pk: int) -> HttpResponse:
+    round = _get_round(request, pk)
+    form = _adjustment_form(round, request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(reverse("matching:round_detail", args=[round.pk]) + "#adjustments")
+    data = form.cleaned_data
+    try:
+        services.round_adjust(
+            round=round,
+            kind=data["kind"],
+            reason=data["reason"],
+            actor=request.user,  # type: ignore[arg-type]
+            group=WelcomeGroup.objects.filter(reference=data["group"]).first()
+            if data["group"]
+            else None,
+            household=Household.objects.filter(reference=data["household"]).first()
+            if data["household"]
+            else None,
+        )
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(
+            request, _("Adjustment recorded. Run the round again to re-solve with it.")
+        )
+    return redirect(reverse("matching:round_detail", args=[round.pk]) + "#adjustments")

@@ -89,6 +89,16 @@ class Programme(models.Model):
         default=2,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
+    round_min_groups = models.PositiveSmallIntegerField(
+        _("minimum groups in a round"),
+        default=1,
+        help_text=_("A round runs only with at least this many groups ready (the pilot: 5)."),
+    )
+    round_more_households_than_groups = models.BooleanField(
+        _("more households than groups in a round"),
+        default=False,
+        help_text=_("A round runs only when more households than groups are ready (the pilot)."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
