@@ -84,7 +84,7 @@ def test_demo_command_builds_a_database_and_exits(tmp_path):
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}
+        if k not in {"DATABASE_URL", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "SITE_URL"}
     }
     env.update({"WELCOMEMATCH_HOME": str(tmp_path), "PYTHONPATH": str(REPO)})
     run = subprocess.run(
@@ -98,6 +98,8 @@ def test_demo_command_builds_a_database_and_exits(tmp_path):
             "pw-123456",
             "--seed",
             "7",
+            "--address",
+            "127.0.0.1:8811",
         ],
         capture_output=True,
         text=True,
@@ -108,6 +110,10 @@ def test_demo_command_builds_a_database_and_exits(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "coordinator / pw-123456" in run.stdout
     assert (tmp_path / "welcomematch.sqlite3").stat().st_size > 100_000
+    # The personal links in the demo's mail point at the address the demo serves.
+    mail = [p.read_text("utf-8").replace("=\n", "") for p in (tmp_path / "mail").rglob("*.eml")]
+    assert mail and any("http://127.0.0.1:8811/surveys/r/" in text for text in mail)
+    assert not any("127.0.0.1:8000" in text for text in mail)
     again = subprocess.run(
         [
             sys.executable,

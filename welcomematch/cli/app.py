@@ -88,6 +88,8 @@ def _drop_tables(connection: Any) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     os.environ.setdefault("DEBUG", "true")
+    # Links in the demo's e-mail (personal survey links) point at the address it serves.
+    os.environ.setdefault("SITE_URL", f"http://{args.address}")
     django_setup()
     import sys
 
