@@ -69,6 +69,18 @@ def test_people_with_a_link_for_the_moment_are_not_linked_twice(world):
     assert str(services.ERR_NOTHING) in error.value.messages[0]
 
 
+def test_matches_due_are_those_a_new_wave_would_still_invite(world):
+    """The count on the surveys page and the wave agree: matches whose people all have a link
+    for the moment are no longer due (the count said "due" while the wave invited nobody)."""
+    due = {m.pk for m in selectors.matches_due(programme=world.programme, moment="midterm")}
+    assert due == {world.midterm_almere.pk, world.midterm_utrecht.pk}
+    _midterm(world, city=world.almere)
+    due = {m.pk for m in selectors.matches_due(programme=world.programme, moment="midterm")}
+    assert due == {world.midterm_utrecht.pk}
+    _midterm(world)
+    assert not selectors.matches_due(programme=world.programme, moment="midterm").exists()
+
+
 def test_a_closing_date_in_the_past_is_refused_and_nothing_is_written(world):
     with pytest.raises(ValidationError):
         _midterm(world, closes_at=timezone.now() - timedelta(days=1))

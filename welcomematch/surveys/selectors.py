@@ -7,7 +7,7 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -185,6 +185,23 @@ def adults(household: Household) -> QuerySet[Person]:
 
 def members(match: Match) -> QuerySet[GroupMember]:
     return match.group.members.order_by("id")
+
+
+def matches_due(
+    *, programme: Programme, moment: str, city: City | None = None, now: datetime | None = None
+) -> QuerySet[Match]:
+    """The eligible matches (:func:`eligible_matches`) with at least one group member or adult
+    who has no link for ``moment`` yet: the matches a new wave would still invite."""
+    linked = Respondent.objects.filter(wave__programme=programme, wave__moment=moment)
+    member_without = GroupMember.objects.filter(group=OuterRef("group")).exclude(
+        pk__in=linked.exclude(group_member=None).values("group_member_id")
+    )
+    adult_without = Person.objects.filter(
+        household=OuterRef("household"), age__gte=ADULT_AGE
+    ).exclude(pk__in=linked.exclude(person=None).values("person_id"))
+    return eligible_matches(programme=programme, moment=moment, city=city, now=now).filter(
+        Exists(member_without) | Exists(adult_without)
+    )
 
 
 def already_surveyed(*, programme: Programme, moment: str) -> tuple[set[int], set[int]]:

@@ -113,7 +113,7 @@ def index(request: HttpRequest) -> HttpResponse:
     rows = [(wave, selectors.wave_completion(wave=wave).total) for wave in waves]
     now = timezone.now()
     due = {
-        moment: selectors.eligible_matches(programme=programme, moment=moment, now=now).count()
+        moment: selectors.matches_due(programme=programme, moment=moment, now=now).count()
         for moment in ("midterm", "final")
     }
     return render(
