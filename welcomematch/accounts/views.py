@@ -17,16 +17,11 @@ from welcomematch.accounts.forms import AuditFilterForm
 from welcomematch.accounts.models import Role
 from welcomematch.accounts.permissions import role_required
 from welcomematch.accounts.services import audit_event_record
+from welcomematch.core.spreadsheet import csv_cell
 
 ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
 PAGE_SIZE = 50
 CSV_HEADER = ("when", "who", "what", "record_type", "record_id", "from_where", "details")
-#: A spreadsheet runs a cell starting with one of these as a formula; such cells get a quote.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _events(request: HttpRequest) -> tuple[AuditFilterForm, Any]:
@@ -69,7 +64,7 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
         for event in events.iterator(chunk_size=2000):
             yield writer.writerow(
                 [
-                    spreadsheet_safe(str(cell))
+                    csv_cell(str(cell))
                     for cell in (
                         event.created_at.isoformat(),
                         event.actor.username if event.actor else "",

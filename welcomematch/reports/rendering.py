@@ -25,6 +25,7 @@ from openpyxl.styles import Font
 
 from welcomematch import charts
 from welcomematch.core.scales import SCALES, SIDES
+from welcomematch.core.spreadsheet import csv_cell
 from welcomematch.core.survey_answers import NUMBER, TEXT
 from welcomematch.reports.selectors import (
     DaysSummary,
@@ -35,7 +36,6 @@ from welcomematch.reports.selectors import (
     survey_report,
 )
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 STATEMENT_SCALES = ("likert5", "satisfaction5", "yes_no")
 FORMATS = ("json", "html", "xlsx")
 CONTENT_TYPES = {
@@ -62,9 +62,7 @@ def build_report(flt: ReportFilter) -> ReportBundle:
 
 def safe_cell(value: Any) -> Any:
     """A value as a spreadsheet cell; text that would start a formula gets an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return csv_cell(value)
 
 
 def _w(word: str) -> str:
