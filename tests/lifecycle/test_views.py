@@ -31,6 +31,12 @@ READ_OWN = {
     Role.ADMINISTRATOR: 200,
 }
 READ_OTHER = READ_OWN | {Role.AMBASSADOR: 403}
+#: A first meeting a month ahead, as the form sends it.
+SOON = (timezone.localtime() + timedelta(days=30)).replace(hour=19, minute=30)
+SOON_TEXT = SOON.strftime("%Y-%m-%dT%H:%M")
+#: Today, as the check-in form sends it.
+TODAY_TEXT = timezone.localdate().isoformat()
+
 #: Changing a match (other than a check-in): managers only; they are redirected to the match.
 MANAGE = {None: 302, Role.RESEARCHER: 403, Role.AMBASSADOR: 403}
 
@@ -129,7 +135,7 @@ def test_ambassador_view_shows_no_sensitive_household_data(world):
 @pytest.mark.parametrize(
     ("name", "data"),
     [
-        ("match_first_meeting", {"when": "2030-05-01T19:30"}),
+        ("match_first_meeting", {"when": SOON_TEXT}),
         ("match_start", {}),
         ("match_complete", {}),
         ("match_end", {"reason": "moved", "note": "Verhuisd naar Utrecht."}),
@@ -149,12 +155,10 @@ def test_only_managers_may_change_a_match(world, name, data):
 def test_plan_first_meeting_then_start_then_complete(world):
     client = client_for(world, Role.COORDINATOR)
     pk = world["own"].pk
-    client.post(reverse("lifecycle:match_first_meeting", args=[pk]), {"when": "2030-05-01T19:30"})
+    client.post(reverse("lifecycle:match_first_meeting", args=[pk]), {"when": SOON_TEXT})
     match = Match.objects.get(pk=pk)
     assert match.status == MatchStatus.INTRODUCED
-    assert timezone.localtime(match.first_meeting_at).strftime("%Y-%m-%d %H:%M") == (
-        "2030-05-01 19:30"
-    )
+    assert timezone.localtime(match.first_meeting_at).strftime("%Y-%m-%dT%H:%M") == SOON_TEXT
     client.post(reverse("lifecycle:match_start", args=[pk]))
     assert Match.objects.get(pk=pk).status == MatchStatus.ACTIVE
     client.post(reverse("lifecycle:match_complete", args=[pk]))
@@ -214,7 +218,7 @@ def test_the_assigned_ambassador_records_a_check_in(world):
     response = client_for(world, Role.AMBASSADOR).post(
         reverse("lifecycle:checkin_add", args=[pk]),
         {
-            "held_on": "2026-01-15",
+            "held_on": TODAY_TEXT,
             "mode": "visit",
             "meetings_since_last": "3",
             "satisfaction": "4",
@@ -231,7 +235,7 @@ def test_the_assigned_ambassador_records_a_check_in(world):
 
 def test_check_ins_on_other_matches_are_refused(world):
     url = reverse("lifecycle:checkin_add", args=[world["other"].pk])
-    data = {"held_on": "2026-01-15", "mode": "call"}
+    data = {"held_on": TODAY_TEXT, "mode": "call"}
     assert_access(world, url, {None: 302, Role.RESEARCHER: 403, Role.AMBASSADOR: 403}, "post", data)
     assert client_for(world, Role.COORDINATOR).post(url, data).status_code == 302
     assert CheckIn.objects.filter(match=world["other"]).count() == 1
@@ -294,6 +298,10 @@ def test_needs_attention_means_a_concern_or_no_check_in_for_five_weeks(world):
     assert list(client.get(url, {"attention": "on"}).context["matches"]) == []
     lifecycle.checkin_record(
         match=world["own"], held_on=timezone.localdate(), actor=None, concern=True
+    )
+    # The other match was made two months ago.
+    Match.objects.filter(pk=world["other"].pk).update(
+        proposed_at=timezone.now() - timedelta(days=60)
     )
     lifecycle.checkin_record(
         match=world["other"], held_on=timezone.localdate() - timedelta(days=40), actor=None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone, translation
@@ -50,6 +50,9 @@ def family(**kw: object) -> dict[str, object]:
 
 def start(match: Match, *, months: int, now: datetime, actor: User | None = None) -> Match:
     when = months_before(now, months)
+    # The round that made the match ran two weeks before the first meeting.
+    Match.objects.filter(pk=match.pk).update(proposed_at=when - timedelta(days=14))
+    match.refresh_from_db()
     lifecycle.match_plan_first_meeting(match=match, when=when, actor=actor)
     return lifecycle.match_start(match=match, actor=actor, started_at=when)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -35,14 +35,17 @@ from welcomematch.lifecycle.models import (
 from welcomematch.lifecycle.selectors import available_ambassadors
 from welcomematch.matching.selectors import pair_check
 from welcomematch.programmes.models import Category, CategoryKind, City, Programme
-from welcomematch.transitions import transition
+from welcomematch.transitions import check_transition, transition
 from welcomematch.trial import selectors as trial_selectors
 
 MATCH_TRANSITIONS: dict[str, frozenset[str]] = {
     MatchStatus.PROPOSED: frozenset(
         {MatchStatus.INTRODUCED, MatchStatus.ACTIVE, MatchStatus.ENDED}
     ),
-    MatchStatus.INTRODUCED: frozenset({MatchStatus.ACTIVE, MatchStatus.ENDED}),
+    # Planned → planned: the first meeting is moved to another date.
+    MatchStatus.INTRODUCED: frozenset(
+        {MatchStatus.INTRODUCED, MatchStatus.ACTIVE, MatchStatus.ENDED}
+    ),
     MatchStatus.ACTIVE: frozenset({MatchStatus.ENDED, MatchStatus.COMPLETED}),
     MatchStatus.ENDED: frozenset(),
     MatchStatus.COMPLETED: frozenset(),
@@ -77,6 +80,92 @@ ERR_TOO_VULNERABLE = _(
 )
 ERR_EXCLUDED = _("This pair is excluded: %(reason)s")
 ERR_MATCH_CLOSED = _("This match has ended; nothing can be added to it.")
+ERR_FIRST_MEETING_BEFORE_MATCH = _(
+    "The date of the first meeting (%(date)s) is before the match was made (%(made)s)."
+)
+ERR_FIRST_MEETING_TOO_LATE = _(
+    "The date of the first meeting (%(date)s) is more than two years ahead; check the year."
+)
+ERR_CHECKIN_BEFORE_MATCH = _(
+    "The date of the check-in (%(date)s) is before the match was made (%(made)s)."
+)
+ERR_CHECKIN_FUTURE = _(
+    "The date of the check-in (%(date)s) lies in the future; record a check-in once it has "
+    "taken place."
+)
+ERR_GOAL_BEFORE_MATCH = _(
+    "The target date of the goal (%(date)s) is before the match was made (%(made)s)."
+)
+ERR_GOAL_TOO_LATE = _(
+    "The target date of the goal (%(date)s) is more than two years ahead; check the year."
+)
+
+#: How far ahead a first meeting or a goal's target date may be planned (about two years).
+PLANNING_HORIZON_DAYS = 730
+
+
+def _made_on(match: Match) -> date:
+    """The day the match was made (proposed), in the local time zone."""
+    return timezone.localdate(match.proposed_at)
+
+
+def _date_words(day: date) -> str:
+    return str(formats.date_format(day))
+
+
+def check_first_meeting_date(*, match: Match, when: datetime) -> None:
+    """A first meeting lies on or after the day the match was made and at most
+    :data:`PLANNING_HORIZON_DAYS` ahead."""
+    day = timezone.localdate(when) if timezone.is_aware(when) else when.date()
+    if day < _made_on(match):
+        raise ValidationError(
+            {
+                "when": message(
+                    ERR_FIRST_MEETING_BEFORE_MATCH,
+                    date=_date_words(day),
+                    made=_date_words(_made_on(match)),
+                )
+            }
+        )
+    if day > timezone.localdate() + timedelta(days=PLANNING_HORIZON_DAYS):
+        raise ValidationError({"when": message(ERR_FIRST_MEETING_TOO_LATE, date=_date_words(day))})
+
+
+def check_checkin_date(*, match: Match, held_on: date) -> None:
+    """A check-in took place on or after the day the match was made, and not in the future."""
+    if held_on < _made_on(match):
+        raise ValidationError(
+            {
+                "held_on": message(
+                    ERR_CHECKIN_BEFORE_MATCH,
+                    date=_date_words(held_on),
+                    made=_date_words(_made_on(match)),
+                )
+            }
+        )
+    if held_on > timezone.localdate():
+        raise ValidationError({"held_on": message(ERR_CHECKIN_FUTURE, date=_date_words(held_on))})
+
+
+def check_goal_date(*, match: Match, target_date: date | None) -> None:
+    """A goal's target date (optional) lies on or after the day the match was made and at
+    most :data:`PLANNING_HORIZON_DAYS` ahead."""
+    if target_date is None:
+        return
+    if target_date < _made_on(match):
+        raise ValidationError(
+            {
+                "target_date": message(
+                    ERR_GOAL_BEFORE_MATCH,
+                    date=_date_words(target_date),
+                    made=_date_words(_made_on(match)),
+                )
+            }
+        )
+    if target_date > timezone.localdate() + timedelta(days=PLANNING_HORIZON_DAYS):
+        raise ValidationError(
+            {"target_date": message(ERR_GOAL_TOO_LATE, date=_date_words(target_date))}
+        )
 
 
 def _move(
@@ -158,8 +247,25 @@ def match_create(
 
 @transaction.atomic
 def match_plan_first_meeting(*, match: Match, when: datetime, actor: User | None) -> Match:
-    """Record the date of the first meeting of group and household."""
+    """Record the date of the first meeting of group and household; a planned first meeting
+    can be moved (planned → planned), audited with the old and the new date."""
     match = _locked(match)
+    check_transition(
+        record=match, table=MATCH_TRANSITIONS, target=MatchStatus.INTRODUCED, error=ERR_TRANSITION
+    )
+    check_first_meeting_date(match=match, when=when)
+    if match.status == MatchStatus.INTRODUCED:
+        before = match.first_meeting_at
+        match.first_meeting_at = when
+        match.full_clean()
+        match.save(update_fields=["first_meeting_at"])
+        audit_record(
+            actor=actor,
+            action="match.first_meeting_moved",
+            obj=match,
+            data={"from": before.isoformat() if before else None, "to": when.isoformat()},
+        )
+        return match
     match.first_meeting_at = when
     return _move(
         match=match,
@@ -294,6 +400,7 @@ def checkin_record(
                 raise ValidationError(ERR_CHECKIN_KEY)
             return earlier
     _open(match)
+    check_checkin_date(match=match, held_on=held_on)
     checkin = CheckIn(
         submission_key=submission_key,
         match=match,
@@ -330,6 +437,7 @@ def goal_add(
     _open(match)
     if not Category.objects.filter(kind=CategoryKind.GOAL, code=goal).exists():
         raise ValidationError({"goal": message(ERR_GOAL, code=goal)})
+    check_goal_date(match=match, target_date=target_date)
     row = JointGoal(match=match, goal=goal, description=description, target_date=target_date)
     row.full_clean()
     row.save()

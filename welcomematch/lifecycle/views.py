@@ -6,6 +6,7 @@ matches assigned to them, without sensitive household data, and may only record 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -57,6 +58,7 @@ AUDIT_LABELS = {
     "round.cancelled": gettext_lazy("Round cancelled"),
     "match.proposed": gettext_lazy("Match proposed by a confirmed round"),
     "match.introduced": pgettext_lazy("audit", "First meeting planned"),
+    "match.first_meeting_moved": gettext_lazy("First meeting moved"),
     "match.active": gettext_lazy("Match started"),
     "match.ended": gettext_lazy("Match ended early"),
     "match.completed": gettext_lazy("Match completed"),
@@ -78,7 +80,30 @@ def audit_rows(*objects: Model) -> list[AuditEvent]:
     events = list(selectors.audit_trail(*objects))
     for event in events:
         event.label = str(AUDIT_LABELS.get(event.action, event.action))  # type: ignore[attr-defined]
+        event.detail = audit_detail(event)  # type: ignore[attr-defined]
     return events
+
+
+def _moment_words(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        return "–"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return str(formats.date_format(moment, "DATETIME_FORMAT"))
+
+
+def audit_detail(event: AuditEvent) -> str:
+    """What changed, in words, for the events whose old and new values matter to a reader."""
+    if event.action == "match.first_meeting_moved":
+        return _("from %(before)s to %(after)s") % {
+            "before": _moment_words(event.data.get("from")),
+            "after": _moment_words(event.data.get("to")),
+        }
+    return ""
 
 
 def _user(request: HttpRequest) -> User:
@@ -175,7 +200,13 @@ def _detail(request: HttpRequest, match: Match, status: int = 200, **forms: Form
         "checkins": selectors.checkins_of(match=match),
         "goals": goals,
         "audit": audit_rows(match) if manager else [],
-        "first_meeting_form": forms.get("first_meeting_form") or FirstMeetingForm(),
+        "first_meeting_form": forms.get("first_meeting_form")
+        or FirstMeetingForm(
+            initial={"when": timezone.localtime(match.first_meeting_at)}
+            if match.first_meeting_at
+            else None
+        ),
+        "moving_first_meeting": match.status == MatchStatus.INTRODUCED,
         "end_form": forms.get("end_form") or EndForm(),
         "checkin_form": forms.get("checkin_form") or CheckInForm(),
         "goal_form": forms.get("goal_form") or GoalForm(),
@@ -231,12 +262,18 @@ def match_first_meeting(request: HttpRequest, pk: int) -> HttpResponse:
     form = FirstMeetingForm(request.POST)
     if not form.is_valid():
         return _detail(request, match, 400, first_meeting_form=form)
+    moving = match.status == MatchStatus.INTRODUCED
     try:
         services.match_plan_first_meeting(
             match=match, when=form.cleaned_data["when"], actor=_user(request)
         )
     except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            _apply_errors(form, error)
+            return _detail(request, match, 400, first_meeting_form=form)
         return _refused(request, match, error)
+    if moving:
+        return _done(request, match, _("The first meeting is moved."))
     return _done(request, match, _("The first meeting is planned."))
 
 
