@@ -431,3 +431,28 @@ def test_two_simultaneous_saves_for_an_ambassadors_last_place_give_one_success(w
         thread.join(timeout=30)
     assert sorted(outcomes) == ["Farid already supports 1 matches (maximum 1).", "saved"]
     assert Match.objects.filter(ambassador=world["farid"]).count() == 1
+
+
+@pytest.mark.parametrize("capacity", [51, 10**6])
+def test_an_ambassadors_maximum_above_50_is_refused_naming_the_field(world, capacity):
+    with pytest.raises(ValidationError) as caught:
+        lifecycle.ambassador_create(
+            programme=world["programme"],
+            data=lifecycle.HelperData(name="Veel", languages=("ar",), capacity=capacity),
+            actor=None,
+        )
+    assert list(caught.value.error_dict) == ["capacity"]
+    assert "at most 50" in caught.value.messages[0]
+    assert not CulturalAmbassador.objects.filter(name="Veel").exists()
+
+
+def test_the_ambassador_form_shows_the_maximum_message(world):
+    client = Client()
+    client.force_login(world["users"][Role.COORDINATOR])
+    response = client.post(
+        reverse("lifecycle:ambassador_new"),
+        {"name": "Veel", "languages": ["ar"], "capacity": "5000", "active": "on"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert "at most 50" in response.context["form"].errors["capacity"][0]

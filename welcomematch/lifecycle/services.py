@@ -65,6 +65,9 @@ ERR_DECLINED = _("The household of match %(match)s does not want a cultural amba
 ERR_NOT_OPEN = _("Match %(match)s has ended; it needs no ambassador.")
 ERR_NOTHING_CHOSEN = _("Tick at least one match to save.")
 ERR_MAXIMUM = _("A maximum must be at least 1.")
+ERR_MAXIMUM_TOO_HIGH = _("A maximum must be at most %(limit)s (not %(value)s).")
+#: The most matches (ambassadors) or groups (contact persons) one person can support.
+HELPER_MAXIMUM = 50
 ERR_LANGUAGE = _("'%(code)s' is not in the list of languages.")
 ERR_CITY = _("%(city)s is not a city of this programme.")
 ERR_LOGIN_TAKEN = _("The login %(username)s already belongs to %(name)s.")
@@ -496,6 +499,10 @@ def _helper_save(
             raise ValidationError({"cities": message(ERR_CITY, city=city.name)})
     if data.capacity < 1:
         raise ValidationError({"capacity": ERR_MAXIMUM})
+    if data.capacity > HELPER_MAXIMUM:
+        raise ValidationError(
+            {"capacity": message(ERR_MAXIMUM_TOO_HIGH, limit=HELPER_MAXIMUM, value=data.capacity)}
+        )
     if data.user is not None:
         holder = type(row).objects.filter(user=data.user).exclude(pk=row.pk).first()
         if holder is not None:

@@ -8,6 +8,7 @@ assignments, and its stored round and result files reproduce it byte for byte.
 from __future__ import annotations
 
 import dataclasses
+import math
 import secrets
 from collections.abc import Callable, Sequence
 
@@ -66,6 +67,14 @@ ERR_CHANGED = _(
     "round again (Run again) to pair everyone as they are now, then confirm."
 )
 ERR_SETTINGS = _("These round settings cannot be used: %(detail)s")
+
+#: The largest maximum distance a round may use. The round-file contract only asks for a
+#: distance above 0; a Welcome Group meets its household every week, so beyond this "nearby"
+#: means nothing and a larger number is a typing mistake.
+MAX_ROUND_DISTANCE_KM = 100.0
+ERR_DISTANCE_RANGE = _(
+    "The maximum distance must be more than 0 km and at most %(limit)s km (not %(value)s)."
+)
 
 #: Round settings the form has a field for: the core's error on one of them is put on that field.
 SETTING_FIELDS = frozenset({"max_distance_km", "mechanism", "control_arm", "seed"})
@@ -164,8 +173,33 @@ def _invalid(error: InvalidInput, *, code: str) -> ValidationError:
     return ValidationError(text, code=code)
 
 
+def check_max_distance(max_distance_km: float) -> None:
+    """A round's maximum distance lies in (0, :data:`MAX_ROUND_DISTANCE_KM`] km."""
+    if not (
+        isinstance(max_distance_km, int | float)
+        and math.isfinite(max_distance_km)
+        and 0 < max_distance_km <= MAX_ROUND_DISTANCE_KM
+    ):
+        raise ValidationError(
+            {
+                "max_distance_km": ValidationError(
+                    message(
+                        ERR_DISTANCE_RANGE,
+                        limit=f"{MAX_ROUND_DISTANCE_KM:g}",
+                        value=f"{max_distance_km:g}"
+                        if isinstance(max_distance_km, int | float)
+                        else max_distance_km,
+                    ),
+                    code="settings",
+                )
+            }
+        )
+
+
 def _check_settings(round: MatchingRound) -> None:
-    """The round's settings, checked by the core's own validation (nobody is in it yet)."""
+    """The round's settings: the product's distance range, then the core's own validation
+    (nobody is in it yet)."""
+    check_max_distance(round.max_distance_km)
     try:
         validate_round(Round(parameters=_parameters(round), groups=(), households=()))
     except InvalidInput as error:
@@ -448,6 +482,7 @@ def round_variant_create(
             message(ERR_VARIANT_NOT_UNDER_REVIEW, status=round.get_status_display()),
             code="not_under_review",
         )
+    check_max_distance(max_distance_km)
     stored = selectors.round_core_input(round=round)
     parameters = Parameters(
         max_distance_km=max_distance_km,
