@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from welcomematch.accounts import scope
 from welcomematch.accounts.models import Role
-from welcomematch.accounts.permissions import MANAGERS, has_role, role_required
+from welcomematch.accounts.permissions import MANAGERS, RESEARCH, has_role, role_required
 from welcomematch.accounts.services import audit_event_record, audit_read
 from welcomematch.core.levels import SSM_DOMAINS, CapacityRule, VulnerabilityRule
 from welcomematch.intake import questions as q
@@ -52,6 +52,7 @@ from welcomematch.intake.services import (
 )
 from welcomematch.intake.xlsform import xlsform_bytes
 from welcomematch.programmes.models import Programme
+from welcomematch.trial.selectors import control_assignment_of
 
 ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
 GROUP = q.GROUP_QUESTIONNAIRE
@@ -325,6 +326,9 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "household": household,
             "persons": household.persons.all(),
             "breakdown": _vulnerability_breakdown(household),
+            "trial_control": control_assignment_of(household)
+            if has_role(request.user, RESEARCH)  # type: ignore[arg-type]
+            else None,
             "override_form": OverrideForm(
                 initial={
                     "level": household.vulnerability_override,

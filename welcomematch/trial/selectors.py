@@ -48,6 +48,17 @@ def household_held_in_control(household: Household) -> bool:
     return Household.objects.filter(pk=household.pk).filter(held_in_control()).exists()
 
 
+def control_assignment_of(household: Household) -> ControlAssignment | None:
+    """The draw that made ``household`` a control household of the trial, if any (shown to the
+    roles that may see trial arms, :data:`~welcomematch.accounts.permissions.RESEARCH`)."""
+    return (
+        ControlAssignment.objects.filter(household=household)
+        .select_related("round", "group")
+        .order_by("created_at", "pk")
+        .first()
+    )
+
+
 def control_candidates(households: QuerySet[Household]) -> QuerySet[Household]:
     """The households of ``households`` the fair coin may make a control: those never in an
     arm before. A household that was ever matched (treatment, or matched outside a round) or

@@ -36,6 +36,7 @@ from welcomematch.lifecycle.selectors import waiting_overview
 from welcomematch.privacy.selectors import privacy_panel
 from welcomematch.programmes.models import CategoryKind
 from welcomematch.programmes.selectors import category_labels
+from welcomematch.trial import selectors as trial_selectors
 from welcomematch.web import presenters, selectors
 from welcomematch.web.forms import GroupFilterForm, HouseholdFilterForm
 
@@ -315,6 +316,10 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             (m, labels(CategoryKind.END_REASON, m.end_reason))
             for m in selectors.household_matches(user=user, household=household)
         ],
+        # The trial arm only for the roles that may see arms (not to an ambassador).
+        "trial_control": trial_selectors.control_assignment_of(household)
+        if has_role(user, RESEARCH)
+        else None,
     }
     if manager:
         context |= {
