@@ -327,7 +327,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "persons": household.persons.all(),
             "breakdown": _vulnerability_breakdown(household),
             "trial_control": control_assignment_of(household)
-            if has_role(request.user, RESEARCH)  # type: ignore[arg-type]
+            if has_role(request.user, RESEARCH)
             else None,
             "override_form": OverrideForm(
                 initial={
