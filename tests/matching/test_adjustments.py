@@ -236,3 +236,61 @@ def test_the_round_page_records_an_adjustment_with_its_reason(world, client):
     # Not yet re-solved: the page warns that confirming needs a re-run first.
     assert 'id="round-changes"' in page
     assert AuditEvent.objects.filter(action="round.adjusted").count() == 1
+
+
+def _why(client, rnd, g_ref: str, h_ref: str) -> str:
+    from django.urls import reverse
+
+    response = client.get(
+        reverse("matching:round_detail", args=[rnd.pk]), {"group": g_ref, "household": h_ref}
+    )
+    return " ".join(response.context["why_sentences"])
+
+
+def test_why_not_says_the_coordinator_forbade_the_pair_for_this_round_with_the_reason(
+    world, client
+):
+    from tests.factories import PASSWORD
+
+    rnd = world["round"]
+    g_ref, h_ref = sorted(_matches(rnd))[0]
+    services.round_adjust(
+        round=rnd,
+        kind=AdjustmentKind.FORBID,
+        reason="Kennen elkaar van het werk",
+        actor=world["coordinator"],
+        group=WelcomeGroup.objects.get(reference=g_ref),
+        household=Household.objects.get(reference=h_ref),
+    )
+    rnd = _rerun(world)
+    client.login(username=world["coordinator"].username, password=PASSWORD)
+    client.cookies["django_language"] = "en"
+    answer = _why(client, rnd, g_ref, h_ref)
+    assert "forbade this pair for this round" in answer
+    assert "Kennen elkaar van het werk" in answer
+    assert "earlier match" not in answer
+
+
+def test_why_not_says_the_coordinator_kept_one_of_them_with_someone_else(world, client):
+    from tests.factories import PASSWORD
+
+    rnd = world["round"]
+    matched = _matches(rnd)
+    groups = [g["id"] for g in rnd.round_file["groups"]]
+    households = [h["id"] for h in rnd.round_file["households"]]
+    g_ref, h_ref = next((g, h) for g in groups for h in households if (g, h) not in matched)
+    services.round_adjust(
+        round=rnd,
+        kind=AdjustmentKind.LOCK,
+        reason="Al kennisgemaakt",
+        actor=world["coordinator"],
+        group=WelcomeGroup.objects.get(reference=g_ref),
+        household=Household.objects.get(reference=h_ref),
+    )
+    rnd = _rerun(world)
+    other = next(h for h in households if h != h_ref)
+    client.login(username=world["coordinator"].username, password=PASSWORD)
+    client.cookies["django_language"] = "en"
+    answer = _why(client, rnd, g_ref, other)
+    assert "kept one of them with" in answer and h_ref in answer
+    assert "Al kennisgemaakt" in answer and "earlier match" not in answer

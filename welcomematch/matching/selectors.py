@@ -625,3 +625,48 @@ def round_outcomes(*, round: MatchingRound) -> list[Outcome]:
 
 
 VARIANT_LABEL = _("Variant %(number)s")
+
+
+@dataclass(frozen=True)
+class ExclusionCause:
+    """Why a pair was excluded from a round: ``kind`` is ``"forbidden"`` (the coordinator
+    forbade the pair for this round), ``"kept"`` (the coordinator kept one of them with
+    ``other`` for this round) or ``"exclusion"`` (a standing exclusion, e.g. an earlier match
+    between them that ended); ``reason`` is the written reason."""
+
+    kind: str
+    reason: str
+    other: str = ""
+
+
+def pair_exclusion_cause(
+    *, round: MatchingRound, group_reference: str, household_reference: str
+) -> ExclusionCause | None:
+    """The cause of a pair's exclusion in ``round``: the round's own adjustments first, then a
+    standing exclusion; ``None`` when nothing excludes the pair."""
+    adjustments = round.adjustments.select_related("group", "household")
+    forbid = adjustments.filter(
+        kind=AdjustmentKind.FORBID,
+        group__reference=group_reference,
+        household__reference=household_reference,
+    ).first()
+    if forbid is not None:
+        return ExclusionCause(kind="forbidden", reason=forbid.reason)
+    for lock in adjustments.filter(kind=AdjustmentKind.LOCK):
+        assert lock.group is not None and lock.household is not None
+        if lock.group.reference == group_reference and lock.household.reference != (
+            household_reference
+        ):
+            return ExclusionCause(kind="kept", reason=lock.reason, other=lock.household.reference)
+        if lock.household.reference == household_reference and lock.group.reference != (
+            group_reference
+        ):
+            return ExclusionCause(kind="kept", reason=lock.reason, other=lock.group.reference)
+    exclusion = Exclusion.objects.filter(
+        group__reference=group_reference,
+        group__programme=round.programme,
+        household__reference=household_reference,
+    ).first()
+    if exclusion is not None:
+        return ExclusionCause(kind="exclusion", reason=exclusion.reason)
+    return None

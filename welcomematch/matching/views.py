@@ -204,8 +204,36 @@ def _unmatched_rows(round: MatchingRound) -> tuple[list[dict[str, Any]], list[di
     return groups, households
 
 
-def explanation_sentences(explanation: PairExplanation, names: dict[str, str]) -> list[str]:
-    """The core's answer for one pair, as sentences a coordinator can pass on."""
+def exclusion_sentence(cause: selectors.ExclusionCause | None, names: dict[str, str]) -> str:
+    """Why an excluded pair is excluded, in words: the coordinator's adjustment for this round
+    with its reason, or a standing exclusion with its reason."""
+    if cause is None:
+        return _(
+            "This pair is excluded (for example because an earlier match between them "
+            "ended), so they cannot be paired."
+        )
+    if cause.kind == "forbidden":
+        return _(
+            "The coordinator forbade this pair for this round, so they cannot be paired. "
+            "Reason: %(reason)s"
+        ) % {"reason": cause.reason}
+    if cause.kind == "kept":
+        return _(
+            "The coordinator kept one of them with %(other)s for this round, so they cannot "
+            "be paired. Reason: %(reason)s"
+        ) % {"other": names.get(cause.other, cause.other), "reason": cause.reason}
+    return _("This pair is excluded, so they cannot be paired. Reason: %(reason)s") % {
+        "reason": cause.reason
+    }
+
+
+def explanation_sentences(
+    explanation: PairExplanation,
+    names: dict[str, str],
+    cause: selectors.ExclusionCause | None = None,
+) -> list[str]:
+    """The core's answer for one pair, as sentences a coordinator can pass on; ``cause`` says
+    why an excluded pair is excluded."""
     e = explanation
     g = names.get(e.group, e.group)
     h = names.get(e.household, e.household)
@@ -254,12 +282,7 @@ def explanation_sentences(explanation: PairExplanation, names: dict[str, str]) -
             % {"group": g, "household": h, "vulnerability": e.vulnerability, "capacity": e.capacity}
         ]
     if e.verdict == PairVerdict.EXCLUDED:
-        return [
-            _(
-                "This pair is excluded (for example because an earlier match between them "
-                "ended), so they cannot be paired."
-            )
-        ]
+        return [exclusion_sentence(cause, names)]
     # Not chosen: eligible, but each was given to others.
     sentences = [
         _("%(group)s and %(household)s could have been paired.") % {"group": g, "household": h},
@@ -335,7 +358,16 @@ def _why_not(
         else:
             names = {ref: f"{ref} ({name})" for ref, name in groups.items()}
             names |= {ref: f"{ref} ({name})" for ref, name in households.items()}
-            sentences = explanation_sentences(explanation, names)
+            cause = (
+                selectors.pair_exclusion_cause(
+                    round=round,
+                    group_reference=form.cleaned_data["group"],
+                    household_reference=form.cleaned_data["household"],
+                )
+                if explanation.verdict == PairVerdict.EXCLUDED
+                else None
+            )
+            sentences = explanation_sentences(explanation, names, cause)
     return form, sentences
 
 
