@@ -326,6 +326,8 @@ def match_assign_ambassador(
 ) -> Match:
     """Give a match a cultural ambassador (or take it away with ``None``)."""
     match = _locked(match)
+    if ambassador is not None and not match.household.wants_ambassador:
+        raise ValidationError({"ambassador": message(ERR_DECLINED, match=str(match))})
     if ambassador is not None:
         ambassador = CulturalAmbassador.objects.select_for_update().get(pk=ambassador.pk)
         if not ambassador.active:

@@ -215,7 +215,12 @@ def _detail(request: HttpRequest, match: Match, status: int = 200, **forms: Form
         context["ambassador_form"] = forms.get("ambassador_form") or AmbassadorForm(
             programme=match.household.programme, initial={"ambassador": match.ambassador_id}
         )
-        if open_ and match.ambassador_id is None:
+        # A household that declined an ambassador is offered no picker (one given before
+        # can still be taken away).
+        context["can_pick_ambassador"] = open_ and (
+            match.household.wants_ambassador or match.ambassador_id is not None
+        )
+        if open_ and match.ambassador_id is None and match.household.wants_ambassador:
             suggested, left_out = selectors.ambassador_suggestions(
                 programme=match.household.programme,
                 matches=Match.objects.filter(pk=match.pk),
