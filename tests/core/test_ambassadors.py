@@ -207,3 +207,31 @@ def test_the_suggestion_is_the_lexicographic_optimum_on_random_small_cases():
         assignment = {position[s.match]: index[s.ambassador] for s in suggestions}
         assert len(suggestions) + len(left_out) == len(needs)
         assert _objective(needs, slots, assignment) == _brute_force(needs, slots)
+
+
+def test_two_suggestions_for_one_ambassador_count_the_earlier_one_in_the_batch():
+    # One Arabic-speaking ambassador with 3 of 5: both matches go to her; the first would bring
+    # her to 4 of 5, the second to 5 of 5 (not both "5 of 5").
+    needs = [MatchNeed("m1", ("ar",), "Almere"), MatchNeed("m2", ("ar",), "Almere")]
+    slots = [AmbassadorSlot("samira", ("ar", "nl"), ("Almere",), load=3, maximum=5)]
+    suggestions, left_out = suggest_ambassadors(needs, slots)
+    assert left_out == ()
+    assert [(s.match, s.load_after, s.maximum) for s in suggestions] == [
+        ("m1", 4, 5),
+        ("m2", 5, 5),
+    ]
+
+
+def test_load_after_counts_up_per_ambassador_in_the_order_of_the_matches():
+    rng = random.Random(5)
+    languages = ("ar", "ti", "fa")
+    needs = [MatchNeed(f"m{i}", (rng.choice(languages),), "Almere") for i in range(12)]
+    slots = [
+        AmbassadorSlot(f"a{j}", (languages[j % 3], "nl"), ("Almere",), load=j % 2, maximum=4)
+        for j in range(5)
+    ]
+    suggestions, _left = suggest_ambassadors(needs, slots)
+    load = {s.id: s.load for s in slots}
+    for s in suggestions:
+        load[s.ambassador] += 1
+        assert s.load_after == load[s.ambassador] <= s.maximum

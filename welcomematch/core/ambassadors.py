@@ -172,13 +172,14 @@ def suggest_ambassadors(
 
     suggestions: list[Suggestion] = []
     left_out: list[NoSuggestion] = []
+    # The load after a suggestion counts the suggestions before it in this batch (in the
+    # order of ``needs``), so two suggestions for one ambassador read 4 of 5, then 5 of 5.
     taken = [0] * len(slots)
-    for j in chosen.values():
-        taken[j] += 1
     for i, need in enumerate(needs):
         if i in chosen:
             j = chosen[i]
             slot = slots[j]
+            taken[j] += 1
             suggestions.append(
                 Suggestion(
                     match=need.id,
