@@ -308,3 +308,25 @@ def test_an_interview_with_too_many_roles_is_refused_naming_the_question(world, 
     assert response.status_code == 200
     assert response.context["form"].errors["group_role"]
     assert not Response.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("coordinator_language", "respondent_language"), [("nl", "en"), ("en", "nl")]
+)
+def test_the_whatsapp_text_is_in_the_respondents_language_not_the_coordinators(
+    world, users, opened, coordinator_language, respondent_language
+):
+    from django.utils import translation
+
+    respondent, _ = _newcomer(opened)
+    services.respondent_set_language(respondent=respondent, language=respondent_language)
+    client = client_for(users, Role.COORDINATOR)
+    client.cookies["django_language"] = coordinator_language
+    with translation.override(coordinator_language):
+        page = client.post(reverse("surveys:respondent_text", args=[respondent.pk]))
+    text = page.context["text"]
+    if respondent_language == "en":
+        assert "Your personal link" in text and "Uw persoonlijke link" not in text
+    else:
+        assert "Your personal link" not in text
+    assert f'lang="{respondent_language}"' in page.content.decode()
