@@ -5,12 +5,15 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts import scope
+from welcomematch.core.geo import haversine_km
+from welcomematch.i18n import message
 from welcomematch.intake.models import GroupInvitation, Household, ImportRun, Postcode, WelcomeGroup
-from welcomematch.intake.services import invitation_token_hash
+from welcomematch.intake.services import geocode_postcode, invitation_token_hash
 from welcomematch.programmes.models import Programme
 
 
@@ -67,3 +70,61 @@ def import_runs(programme: Programme) -> QuerySet[ImportRun]:
 
 def postcode_table_loaded(country: str = "NL") -> bool:
     return Postcode.objects.filter(country=country).exists()
+
+
+# --- a postcode outside the chosen city ----------------------------------------------------
+
+#: Without a municipality for the postcode, an address this far from the city's centre is
+#: flagged (a city of the programme is a municipality; the largest Dutch ones span ~20 km).
+FAR_FROM_CITY_KM = 20.0
+WARN_OTHER_MUNICIPALITY = _(
+    "Postcode %(postcode)s lies in %(municipality)s, not in %(city)s. Check the postcode or "
+    "the city."
+)
+WARN_FAR_FROM_CITY = _(
+    "This address lies %(distance)s km from the centre of %(city)s. Check the postcode or the city."
+)
+
+
+def _municipality_name(name: str) -> str:
+    """A GeoNames municipality (admin2) name without "Gemeente" / "Municipality": "Gemeente
+    Den Haag" and "Rotterdam Municipality" become "Den Haag" and "Rotterdam"."""
+    return " ".join(w for w in name.split() if w.casefold() not in {"gemeente", "municipality"})
+
+
+def location_warning(record: WelcomeGroup | Household) -> str:
+    """The one rule for "this address is outside the chosen city": the postcode's municipality
+    (GeoNames admin2 name) is another one than the city; without a known municipality, the
+    address lies more than :data:`FAR_FROM_CITY_KM` from the city's centre. A warning, not a
+    refusal: empty when nothing is wrong or nothing can be told."""
+    city = record.city
+    if city is None:
+        return ""
+    if record.postcode:
+        try:
+            postcode: Postcode | None = geocode_postcode(
+                record.postcode, country=record.programme.country or "NL"
+            )
+        except ValidationError:
+            postcode = None
+        if postcode is not None and postcode.municipality:
+            municipality = _municipality_name(postcode.municipality)
+            if municipality.casefold() != _municipality_name(city.name).casefold():
+                return message(
+                    WARN_OTHER_MUNICIPALITY,
+                    postcode=record.postcode,
+                    municipality=municipality,
+                    city=city.name,
+                )
+            return ""
+    if None in (record.latitude, record.longitude, city.latitude, city.longitude):
+        return ""
+    distance = haversine_km(
+        float(record.latitude),  # type: ignore[arg-type]
+        float(record.longitude),  # type: ignore[arg-type]
+        float(city.latitude),  # type: ignore[arg-type]
+        float(city.longitude),  # type: ignore[arg-type]
+    )
+    if distance > FAR_FROM_CITY_KM:
+        return message(WARN_FAR_FROM_CITY, distance=f"{distance:.0f}", city=city.name)
+    return ""

@@ -219,6 +219,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "group": group,
             "invitations": invitations,
             "members": group.members.all(),
+            "location_warning": selectors.location_warning(group),
             "capacity_table": rule.table,
             "willingness": q.FIXED_CHOICES["willingness"],
             "experience": q.FIXED_CHOICES["experience"],
@@ -287,6 +288,9 @@ def household_new(request: HttpRequest) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, msgs)
         else:
             messages.success(request, _("The household interview was saved."))
+            warning = selectors.location_warning(household)
+            if warning:
+                messages.warning(request, warning)
             return redirect("intake:household_detail", pk=household.pk)
     return render(
         request,
@@ -326,6 +330,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "household": household,
             "persons": household.persons.all(),
             "breakdown": _vulnerability_breakdown(household),
+            "location_warning": selectors.location_warning(household),
             "trial_control": control_assignment_of(household)
             if has_role(request.user, RESEARCH)
             else None,
