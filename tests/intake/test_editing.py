@@ -362,3 +362,14 @@ def test_reopening_withdraws_the_other_open_links_and_needs_a_finished_intake(
         invitation_reopen(group=new_group, actor=coordinator)
     assert error.value.messages == [message(ERR_REOPEN_INCOMPLETE, reference=new_group.reference)]
     assert GroupInvitation.objects.filter(group=new_group).count() == 1
+
+
+def test_erasure_removes_the_values_of_the_history_but_keeps_that_it_changed(
+    household: Household, coordinator: Any
+) -> None:
+    from welcomematch.privacy.services import household_erase
+
+    _edit_household(household, coordinator, postcode="1315 AB")
+    household_erase(household=household, reason="Asked for it", actor=coordinator)
+    entries = list(household.changes.all())
+    assert entries and all(entry.changes == [] and entry.reason == "" for entry in entries)
