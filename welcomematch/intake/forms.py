@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -164,10 +164,12 @@ class QuestionForm(forms.Form):
 
 
 class RepeatRowForm(forms.Form):
-    """One row of a repeat (a group member, a household person)."""
+    """One row of a repeat (a group member, a household person); ``id`` (hidden) is the saved
+    row it shows, so an edit keeps the row's identity."""
 
     def __init__(self, *args: Any, questions: Sequence[q.Question] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["id"] = forms.IntegerField(required=False, widget=forms.HiddenInput)
         for question in questions:
             self.fields[question.name] = field_for(question)
 
@@ -180,11 +182,21 @@ class BaseRepeatFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         return {"questions": self.questions}
 
+    def _kept(self, index: int, form: forms.Form) -> bool:
+        if self.can_delete and self._should_delete_form(form):  # type: ignore[attr-defined]
+            return False
+        # A row shown with saved answers counts even when it was left as it was.
+        return bool(form.cleaned_data) and (index < self.initial_form_count() or form.has_changed())
+
     def rows(self) -> list[dict[str, Any]]:
         return [
-            {name: json_ready(value) for name, value in form.cleaned_data.items()}
-            for form in self.forms
-            if form.has_changed() and form.cleaned_data
+            {
+                name: json_ready(value)
+                for name, value in form.cleaned_data.items()
+                if name != "DELETE" and not (name == "id" and value is None)
+            }
+            for index, form in enumerate(self.forms)
+            if self._kept(index, form)
         ]
 
 
@@ -196,10 +208,21 @@ def repeat_formset(
     initial: Sequence[dict[str, Any]] = (),
     extra_rows: int = 1,
     minimum_rows: int = 3,
+    can_delete: bool = False,
 ) -> BaseRepeatFormSet:
+    """The rows of a repeat section: as many as there are (no fixed number), plus blank ones;
+    with ``can_delete``, each saved row has a "Remove" box."""
     extra = max(extra_rows, minimum_rows - len(initial))
     formset_class = forms.formset_factory(
-        RepeatRowForm, formset=BaseRepeatFormSet, extra=extra, min_num=1, validate_min=True
+        RepeatRowForm,
+        formset=BaseRepeatFormSet,
+        extra=extra,
+        min_num=1,
+        validate_min=True,
+        can_delete=can_delete,
+        can_delete_extra=False,
+        max_num=200,
+        absolute_max=200,
     )
     return formset_class(  # type: ignore[return-value]
         data=data,
@@ -207,6 +230,19 @@ def repeat_formset(
         prefix=section,
         questions=questionnaire.in_section(section),  # type: ignore[call-arg]
     )
+
+
+def with_added_row(data: Any, prefix: str) -> Any:
+    """The posted data with one more (blank) row of repeat ``prefix``: the "add a row" button
+    that works without JavaScript."""
+    copied = data.copy()
+    key = f"{prefix}-TOTAL_FORMS"
+    try:
+        total = int(copied.get(key, 0))
+    except (TypeError, ValueError):
+        total = 0
+    copied[key] = str(min(total + 1, 200))
+    return copied
 
 
 # --- coordinator forms -------------------------------------------------------------------
@@ -231,6 +267,28 @@ class CityForm(forms.Form):
     def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["city"].queryset = City.objects.filter(programme=programme)  # type: ignore[attr-defined]
+
+
+class VersionForm(forms.Form):
+    """The moment the record was last saved when the edit form was opened (hidden): a save
+    from a form opened before someone else's save is refused instead of overwriting it."""
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def when(self) -> datetime | None:
+        text = (self.cleaned_data.get("version") or "").strip()
+        try:
+            return datetime.fromisoformat(text) if text else None
+        except ValueError:
+            return None
+
+
+class ReasonForm(forms.Form):
+    """A written reason: to withdraw a participant, or to undo a withdrawal."""
+
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
 
 
 class OverrideForm(forms.Form):

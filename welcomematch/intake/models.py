@@ -504,3 +504,59 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RecordChange(models.Model):
+    """One change to a group's or household's record, kept as its history: what changed (answers
+    before and after, rows added and removed, derived levels), a withdrawal and its undoing, a
+    link re-opened for corrections. Shown in words on the record's page (``intake.changes``);
+    the audit trail points here and holds no values, so erasure can remove them in one place."""
+
+    class Action(models.TextChoices):
+        EDITED = "edited", _("Answers changed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        REINSTATED = "reinstated", _("Withdrawal undone")
+        REOPENED = "reopened", _("Intake link re-opened for corrections")
+
+    group = models.ForeignKey(
+        WelcomeGroup,
+        verbose_name=_("group"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="changes",
+    )
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="changes",
+    )
+    action = models.CharField(_("what happened"), max_length=16, choices=Action.choices)
+    changes = models.JSONField(_("changes"), default=list, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(group__isnull=True) ^ models.Q(household__isnull=True),
+                name="record_change_of_one_record",
+            )
+        ]
+        verbose_name = _("change to a record")
+        verbose_name_plural = _("changes to records")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.created_at:%Y-%m-%d %H:%M}"

@@ -863,3 +863,46 @@ def fields_from_answers(
         for part in questionnaire.repeats
     }
     return _fields(questionnaire.main_questions(), answers, now=now), rows
+
+
+def record_answer(question: Question, stored: Any) -> Any:
+    """A stored model value as the answer a form shows (the inverse of :func:`answer_value`):
+    choice codes as text, a dictionary entry by its key, flags as the list of those set."""
+    if question.key:
+        stored = (stored or {}).get(question.key)
+    if question.kind == ACKNOWLEDGE:
+        return stored is not None
+    if question.flags:
+        return [flag for flag in question.flags if (stored or {}).get(flag)]
+    if stored is None:
+        return None
+    if question.numeric:
+        return str(stored)
+    if question.kind == DATE:
+        return stored.isoformat() if isinstance(stored, date) else str(stored)
+    if question.kind in (SELECT_MULTIPLE, RANK):
+        return list(stored)
+    return stored
+
+
+def _record_answers(questions: Sequence[Question], record: Any) -> dict[str, Any]:
+    return {q.name: record_answer(q, getattr(record, q.field_name)) for q in questions}
+
+
+def answers_from_record(
+    questionnaire: Questionnaire, record: Any, rows: Mapping[str, Sequence[Any]]
+) -> dict[str, Any]:
+    """A saved record's answers, as a questionnaire holds them: the edit form's initial values,
+    a re-opened link's pre-filled answers and the "before" and "after" of a change. ``rows``:
+    the rows of each repeat section (``{"members": group.members.all()}``); each row's answers
+    carry its ``id``, so a row keeps its identity (and its survey links) through an edit."""
+    answers = _record_answers(questionnaire.main_questions(), record)
+    if answers.get("postcode") and "latitude" in answers:
+        # The coordinates follow from the postcode; answered, they would outweigh a new one.
+        answers["latitude"] = answers["longitude"] = None
+    for part in questionnaire.repeats:
+        answers[part.name] = [
+            {"id": row.pk, **_record_answers(questionnaire.in_section(part.name), row)}
+            for row in rows.get(part.name, ())
+        ]
+    return answers

@@ -21,6 +21,7 @@ from welcomematch.accounts.services import audit_event_record, audit_read
 from welcomematch.core.levels import SSM_DOMAINS, CapacityRule, VulnerabilityRule
 from welcomematch.intake import questions as q
 from welcomematch.intake import selectors
+from welcomematch.intake.changes import describe_all, display_answer
 from welcomematch.intake.forms import (
     CityForm,
     GroupInviteForm,
@@ -28,6 +29,7 @@ from welcomematch.intake.forms import (
     ImportUploadForm,
     OverrideForm,
     QuestionForm,
+    ReasonForm,
     RulesForm,
     repeat_formset,
 )
@@ -38,7 +40,13 @@ from welcomematch.intake.importing import (
     import_remap,
     mapping_targets,
 )
-from welcomematch.intake.models import GroupInvitation, Household, ImportRun, WelcomeGroup
+from welcomematch.intake.models import (
+    GroupInvitation,
+    Household,
+    ImportRun,
+    RecordChange,
+    WelcomeGroup,
+)
 from welcomematch.intake.services import (
     group_invite,
     group_override_capacity,
@@ -90,21 +98,6 @@ def _invitation_link(request: HttpRequest, token: str) -> str:
 # --- display helpers ---------------------------------------------------------------------
 
 
-def display_answer(question: q.Question, value: Any) -> str:
-    """An answer as a person reads it: choice labels, lists joined, yes/no."""
-    if value in (None, "", []):
-        return ""
-    if question.kind in (q.BOOLEAN, q.ACKNOWLEDGE):
-        return _("Yes") if value else _("No")
-    if question.choices:
-        labels = q.choice_labels(question.choices)
-        if isinstance(value, list):
-            joiner = " > " if question.kind == q.RANK else ", "
-            return joiner.join(labels.get(str(v), str(v)) for v in value)
-        return labels.get(str(value), str(value))
-    return str(value)
-
-
 def _summary(questionnaire: q.Questionnaire, answers: dict[str, Any]) -> list[dict[str, Any]]:
     sections = []
     for section in questionnaire.sections:
@@ -154,6 +147,37 @@ def _vulnerability_breakdown(household: Household) -> dict[str, Any]:
         ),
         "thresholds": rule.thresholds,
         "level": household.vulnerability,
+    }
+
+
+def record_history(record: WelcomeGroup | Household, *, user: Any) -> list[dict[str, Any]]:
+    """The record's changes, newest first, each in words. Sensitive answers and contact details
+    show their values only to users who manage the programme (``accounts.scope``)."""
+    questionnaire = (
+        q.GROUP_QUESTIONNAIRE if isinstance(record, WelcomeGroup) else (q.HOUSEHOLD_QUESTIONNAIRE)
+    )
+    sensitive = scope.programme_scope(user).manages
+    return [
+        {
+            "entry": entry,
+            "lines": describe_all(questionnaire, entry.changes, sensitive=sensitive),
+            "reason": entry.reason if sensitive else "",
+        }
+        for entry in record.changes.select_related("actor")
+    ]
+
+
+def participation(record: WelcomeGroup | Household) -> dict[str, Any]:
+    """What the record's page needs to offer a withdrawal or its undoing."""
+    withdrawal = (
+        record.changes.filter(action=RecordChange.Action.WITHDRAWN).first()
+        if record.withdrawn_at is not None
+        else None
+    )
+    return {
+        "withdrawal": withdrawal,
+        "open_match": record.matches.open().first(),
+        "reason_form": ReasonForm(),
     }
 
 
@@ -226,6 +250,8 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "override_form": OverrideForm(
                 initial={"level": group.capacity_override, "reason": group.capacity_override_reason}
             ),
+            "history": record_history(group, user=request.user),
+            **participation(group),
         },
     )
 
@@ -340,6 +366,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     "reason": household.vulnerability_override_reason,
                 }
             ),
+            "history": record_history(household, user=request.user),
+            **participation(household),
         },
     )
 

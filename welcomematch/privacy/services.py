@@ -63,8 +63,9 @@ def _erase_match_texts(matches: list[Match]) -> None:
 
 def _erase_elsewhere(subject: Household | WelcomeGroup) -> None:
     """What identifies ``subject`` outside its own rows: its name in the reports of the survey
-    exports it came in through, and its free-text survey answers (the coded answers stay: they
-    are the research records)."""
+    exports it came in through, its free-text survey answers (the coded answers stay: they
+    are the research records), and the values and reasons of its history of changes."""
+    subject.changes.update(changes=[], reason="")
     for run in ImportRun.objects.filter(programme_id=subject.programme_id).only("report"):
         rows = (run.report or {}).get("rows") if isinstance(run.report, dict) else None
         if not rows:

@@ -3,7 +3,8 @@
 - :mod:`.geocoding`: postcodes and locations;
 - :mod:`.rules`: derived vulnerability and capacity levels, overrides, the programme's rules;
 - :mod:`.records`: groups and households, updates, a questionnaire's answers saved;
-- :mod:`.invitations`: links with which a group fills in its own intake.
+- :mod:`.invitations`: links with which a group fills in its own intake (or corrects it);
+- :mod:`.participation`: withdrawing a participant, and undoing a withdrawal.
 """
 
 from __future__ import annotations
@@ -29,17 +30,33 @@ from welcomematch.intake.services.invitations import (
     ERR_ANSWERS_MISSING,
     ERR_INVITATION_CLOSED,
     ERR_INVITATION_DAYS,
+    ERR_REOPEN_INCOMPLETE,
+    ERR_REOPEN_WITHDRAWN,
     INVITATION_DAYS,
     group_invite,
     invitation_create,
+    invitation_reopen,
     invitation_revoke,
     invitation_save_progress,
     invitation_submit,
     invitation_token_hash,
 )
+from welcomematch.intake.services.participation import (
+    ERR_ALREADY_WITHDRAWN,
+    ERR_ERASED,
+    ERR_NOT_WITHDRAWN,
+    ERR_OPEN_MATCH,
+    ERR_REINSTATE_REASON,
+    ERR_WITHDRAW_REASON,
+    group_reinstate,
+    group_withdraw,
+    household_reinstate,
+    household_withdraw,
+)
 from welcomematch.intake.services.records import (
     ERR_MEMBERS_REQUIRED,
     ERR_PERSONS_REQUIRED,
+    ERR_STALE,
     MemberData,
     PersonData,
     group_create,
@@ -65,7 +82,9 @@ from welcomematch.intake.services.rules import (
 
 __all__ = [
     "BUNDLED_DEMO_POSTCODES",
+    "ERR_ALREADY_WITHDRAWN",
     "ERR_ANSWERS_MISSING",
+    "ERR_ERASED",
     "ERR_GEONAMES_COLUMNS",
     "ERR_GEONAMES_EMPTY",
     "ERR_GEONAMES_NUMBERS",
@@ -73,14 +92,21 @@ __all__ = [
     "ERR_INVITATION_CLOSED",
     "ERR_INVITATION_DAYS",
     "ERR_MEMBERS_REQUIRED",
+    "ERR_NOT_WITHDRAWN",
     "ERR_NO_ADULT",
     "ERR_NO_LOCATION",
+    "ERR_OPEN_MATCH",
     "ERR_OVERRIDE_REASON",
     "ERR_PERSONS_REQUIRED",
     "ERR_POSTCODE_FORMAT",
     "ERR_POSTCODE_TABLE_EMPTY",
     "ERR_POSTCODE_UNKNOWN",
+    "ERR_REINSTATE_REASON",
+    "ERR_REOPEN_INCOMPLETE",
+    "ERR_REOPEN_WITHDRAWN",
     "ERR_RULE_INVALID",
+    "ERR_STALE",
+    "ERR_WITHDRAW_REASON",
     "INVITATION_DAYS",
     "MemberData",
     "PersonData",
@@ -92,13 +118,18 @@ __all__ = [
     "group_create",
     "group_invite",
     "group_override_capacity",
+    "group_reinstate",
     "group_save_answers",
     "group_update",
+    "group_withdraw",
     "household_create",
     "household_override_vulnerability",
+    "household_reinstate",
     "household_save_answers",
     "household_update",
+    "household_withdraw",
     "invitation_create",
+    "invitation_reopen",
     "invitation_revoke",
     "invitation_save_progress",
     "invitation_submit",

@@ -17,8 +17,13 @@ from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record
 from welcomematch.i18n import message
 from welcomematch.intake import questions as q
-from welcomematch.intake.models import GroupInvitation, WelcomeGroup
-from welcomematch.intake.services.records import group_create, group_save_answers
+from welcomematch.intake.models import GroupInvitation, RecordChange, WelcomeGroup
+from welcomematch.intake.services.records import (
+    _group_answers,
+    _record_change,
+    group_create,
+    group_save_answers,
+)
 from welcomematch.intake.services.rules import _check
 from welcomematch.programmes.models import City, Programme
 
@@ -63,6 +68,41 @@ def invitation_create(
 ) -> tuple[GroupInvitation, str]:
     """A new invitation link for a group; returns the invitation and the token (shown once)."""
     return _new_invitation(group=group, actor=actor, days=days)
+
+
+ERR_REOPEN_INCOMPLETE = _(
+    "%(reference)s has not finished its intake yet; send it a new invitation link instead."
+)
+ERR_REOPEN_WITHDRAWN = _("%(reference)s has withdrawn; undo the withdrawal first.")
+
+
+@transaction.atomic
+def invitation_reopen(
+    *, group: WelcomeGroup, actor: User | None, days: int = INVITATION_DAYS
+) -> tuple[GroupInvitation, str]:
+    """A link with which a group corrects its answers after its intake: the link opens on the
+    group's saved answers (its members keep their identity through the correction); other open
+    links of the group are withdrawn, so there is one set of answers in progress. The group
+    stays in the pool with its saved answers until it sends the corrections."""
+    group = WelcomeGroup.objects.select_for_update().get(pk=group.pk)
+    if group.intake_completed_at is None:
+        raise ValidationError(message(ERR_REOPEN_INCOMPLETE, reference=group.reference))
+    if group.withdrawn_at is not None:
+        raise ValidationError(message(ERR_REOPEN_WITHDRAWN, reference=group.reference))
+    for open_link in group.invitations.filter(revoked_at__isnull=True, submitted_at__isnull=True):
+        if open_link.is_open:
+            invitation_revoke(invitation=open_link, actor=actor)
+    invitation, token = _new_invitation(group=group, actor=actor, days=days)
+    invitation.answers = _group_answers(group)
+    invitation.save(update_fields=["answers"])
+    entry = _record_change(record=group, action=RecordChange.Action.REOPENED, actor=actor)
+    audit_record(
+        actor=actor,
+        action="group.invitation_reopened",
+        obj=group,
+        data={"invitation": invitation.pk, "change": entry.pk},
+    )
+    return invitation, token
 
 
 @transaction.atomic

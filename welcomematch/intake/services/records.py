@@ -17,8 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record
+from welcomematch.i18n import message
 from welcomematch.intake import questions as q
-from welcomematch.intake.models import GroupMember, Household, Person, WelcomeGroup
+from welcomematch.intake.changes import answer_changes
+from welcomematch.intake.models import GroupMember, Household, Person, RecordChange, WelcomeGroup
 from welcomematch.intake.services.geocoding import _located, _location_fields, resolve_location
 from welcomematch.intake.services.rules import (
     _check,
@@ -45,6 +47,8 @@ class MemberData:
     volunteered_with_refugees: bool = False
     has_children: bool = False
     email: str = ""
+    #: The saved row this is (an edit keeps a row's identity, and so its survey links).
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class PersonData:
     relation: str
     age: int
     gender: str = "unknown"
+    #: The saved row this is (an edit keeps a row's identity, and so its survey links).
+    id: int | None = None
 
 
 def next_reference(prefix: str, model: type[WelcomeGroup] | type[Household]) -> str:
@@ -203,7 +209,14 @@ _HOUSEHOLD_UPDATABLE = frozenset(
 )
 
 
-def _replace_rows(rows: Sequence[Any], *, prefix: str) -> None:
+ERR_STALE = _(
+    "%(reference)s was changed by someone else since you opened this form (%(when)s). Your "
+    "changes were not saved: reload the page to see the record as it is now, then make them "
+    "again."
+)
+
+
+def _save_rows(rows: Sequence[Any], *, prefix: str) -> None:
     for index, row in enumerate(rows):
         try:
             row.full_clean()
@@ -212,6 +225,41 @@ def _replace_rows(rows: Sequence[Any], *, prefix: str) -> None:
                 {f"{prefix}.{index}.{field}": msgs for field, msgs in error.message_dict.items()}
             ) from None
         row.save()
+
+
+def _sync_rows(
+    existing: Sequence[GroupMember] | Sequence[Person],
+    rows: Sequence[MemberData] | Sequence[PersonData],
+    *,
+    make: Any,
+    prefix: str,
+) -> None:
+    """Make the saved rows what ``rows`` says: a row with the ``id`` of one of ``existing`` is
+    that row, changed in place (so survey links to a member or person survive an edit); rows
+    without an id are new; saved rows no longer named are removed. Callers that know no ids
+    (an import, a link's answers of old) keep the saved rows by position. An ``id`` of another
+    record's row is not trusted: that row is added as new."""
+    by_id = {row.pk: row for row in existing}
+    ids: list[int | None] = [row.id for row in rows]
+    if not any(ids):
+        positions = [row.pk for row in existing][: len(rows)]
+        ids = [*positions, *([None] * (len(rows) - len(positions)))]
+    kept: set[int] = set()
+    objects = []
+    for data, row_id in zip(rows, ids, strict=True):
+        values = {name: value for name, value in data.__dict__.items() if name != "id"}
+        if row_id is not None and row_id in by_id and row_id not in kept:
+            row = by_id[row_id]
+            for name, value in values.items():
+                setattr(row, name, value)
+            kept.add(row_id)
+        else:
+            row = make(**values)
+        objects.append(row)
+    for row in existing:
+        if row.pk not in kept:
+            row.delete()
+    _save_rows(objects, prefix=prefix)
 
 
 def _assign(
@@ -234,6 +282,73 @@ def _assign(
         )
 
 
+def _lock_current(
+    record: WelcomeGroup | Household, expected_updated_at: datetime | None
+) -> WelcomeGroup | Household:
+    """The record as saved, locked until the transaction ends; refused when it changed since
+    ``expected_updated_at`` (the moment the editor's form was opened), so a second save of a
+    stale form does not silently overwrite the first."""
+    current = type(record).objects.select_for_update().get(pk=record.pk)
+    if expected_updated_at is not None and current.updated_at != expected_updated_at:
+        raise ValidationError(
+            message(
+                ERR_STALE,
+                reference=current.reference,
+                when=timezone.localtime(current.updated_at).strftime("%d-%m-%Y %H:%M"),
+            ),
+            code="stale",
+        )
+    return current
+
+
+def _group_answers(group: WelcomeGroup) -> dict[str, Any]:
+    return q.answers_from_record(
+        q.GROUP_QUESTIONNAIRE, group, {"members": list(group.members.order_by("id"))}
+    )
+
+
+def _household_answers(household: Household) -> dict[str, Any]:
+    return q.answers_from_record(
+        q.HOUSEHOLD_QUESTIONNAIRE, household, {"persons": list(household.persons.order_by("id"))}
+    )
+
+
+def _record_change(
+    *,
+    record: WelcomeGroup | Household,
+    action: str,
+    actor: User | None,
+    changes: Sequence[Mapping[str, Any]] = (),
+    reason: str = "",
+) -> RecordChange:
+    """Keep one entry of a record's history (values here, not in the audit trail)."""
+    entry = RecordChange(
+        group=record if isinstance(record, WelcomeGroup) else None,
+        household=record if isinstance(record, Household) else None,
+        action=action,
+        changes=[dict(change) for change in changes],
+        reason=reason,
+        actor=actor if actor is not None and actor.pk else None,
+    )
+    _check(entry)
+    entry.save()
+    return entry
+
+
+def _what_changed(changes: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The names of what changed, for the audit trail (no values)."""
+    names = []
+    for change in changes:
+        name = change.get("question") or change.get("derived") or ""
+        section = change.get("section")
+        if "added" in change or "removed" in change:
+            name = f"{section}.{'added' if 'added' in change else 'removed'}"
+        elif section:
+            name = f"{section}.{name}"
+        names.append(name)
+    return sorted(set(names))
+
+
 @transaction.atomic
 def group_update(
     *,
@@ -241,9 +356,17 @@ def group_update(
     actor: User | None,
     members: Sequence[MemberData] | None = None,
     completed: bool | None = None,
+    expected_updated_at: datetime | None = None,
     **fields: Any,
 ) -> WelcomeGroup:
-    """Change a group's answers (and members); the capacity level is derived again."""
+    """Change a group's answers (and members); the location, the capacity level and (when not
+    answered) the group type are derived again. The change is kept in the group's history and
+    audited; with ``expected_updated_at``, refused when someone else saved in between."""
+    current = _lock_current(group, expected_updated_at)
+    assert isinstance(current, WelcomeGroup)
+    before = _group_answers(current)
+    capacity_before = current.capacity
+    group.updated_at = current.updated_at
     _assign(group, fields, allowed=_GROUP_UPDATABLE, service="group_update")
     if not group.group_type:
         if members is not None:
@@ -258,9 +381,24 @@ def group_update(
     _check(group)
     group.save()
     if members is not None:
-        group.members.all().delete()
-        _replace_rows([GroupMember(group=group, **m.__dict__) for m in members], prefix="members")
-    audit_record(actor=actor, action="group.updated", obj=group, data={"fields": sorted(fields)})
+        _sync_rows(
+            list(group.members.order_by("id")),
+            members,
+            make=lambda **values: GroupMember(group=group, **values),
+            prefix="members",
+        )
+    changes = answer_changes(
+        q.GROUP_QUESTIONNAIRE,
+        before,
+        _group_answers(group),
+        derived={"capacity": (capacity_before, group.capacity)},
+    )
+    data: dict[str, Any] = {"fields": sorted(fields), "changed": _what_changed(changes)}
+    if changes:
+        data["change"] = _record_change(
+            record=group, action=RecordChange.Action.EDITED, actor=actor, changes=changes
+        ).pk
+    audit_record(actor=actor, action="group.updated", obj=group, data=data)
     return group
 
 
@@ -271,9 +409,17 @@ def household_update(
     actor: User | None,
     persons: Sequence[PersonData] | None = None,
     completed: bool | None = None,
+    expected_updated_at: datetime | None = None,
     **fields: Any,
 ) -> Household:
-    """Change a household's answers (and persons); its type and level are derived again."""
+    """Change a household's answers (and persons); the location, its type and vulnerability
+    level are derived again. The change is kept in the household's history and audited; with
+    ``expected_updated_at``, refused when someone else saved in between."""
+    current = _lock_current(household, expected_updated_at)
+    assert isinstance(current, Household)
+    before = _household_answers(current)
+    derived_before = (current.vulnerability, current.household_type)
+    household.updated_at = current.updated_at
     _assign(household, fields, allowed=_HOUSEHOLD_UPDATABLE, service="household_update")
     if persons is not None:
         if not persons:
@@ -291,13 +437,27 @@ def household_update(
     _check(household)
     household.save()
     if persons is not None:
-        household.persons.all().delete()
-        _replace_rows(
-            [Person(household=household, **p.__dict__) for p in persons], prefix="persons"
+        _sync_rows(
+            list(household.persons.order_by("id")),
+            persons,
+            make=lambda **values: Person(household=household, **values),
+            prefix="persons",
         )
-    audit_record(
-        actor=actor, action="household.updated", obj=household, data={"fields": sorted(fields)}
+    changes = answer_changes(
+        q.HOUSEHOLD_QUESTIONNAIRE,
+        before,
+        _household_answers(household),
+        derived={
+            "household_type": (derived_before[1], household.household_type),
+            "vulnerability": (derived_before[0], household.vulnerability),
+        },
     )
+    data: dict[str, Any] = {"fields": sorted(fields), "changed": _what_changed(changes)}
+    if changes:
+        data["change"] = _record_change(
+            record=household, action=RecordChange.Action.EDITED, actor=actor, changes=changes
+        ).pk
+    audit_record(actor=actor, action="household.updated", obj=household, data=data)
     return household
 
 
@@ -320,17 +480,80 @@ def _fields_to_save(
     record: WelcomeGroup | Household | None,
     external_uuid: str,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """A questionnaire's answers as model fields (located) and as the fields of its rows."""
+    """A questionnaire's answers as model fields (located) and as the fields of its rows
+    (each with the ``id`` of the saved row it is, when the answers name one)."""
     fields, repeats = q.fields_from_answers(questionnaire, answers, now=timezone.now())
     [(section, rows)] = repeats.items()
     if not rows:
         raise ValidationError({section: _ROWS_REQUIRED[section]})
+    for row, answered in zip(rows, answers.get(section) or [], strict=True):
+        row_id: Any = answered.get("id") if isinstance(answered, Mapping) else None
+        row["id"] = int(row_id) if record is not None and row_id not in (None, "") else None
     _location_fields(fields, country=programme.country)
     if external_uuid:
         fields["external_uuid"] = external_uuid
     if record is not None:
         _keep_first_acknowledgements(record, fields)
     return fields, rows
+
+
+def _save_answers(
+    *,
+    questionnaire: q.Questionnaire,
+    programme: Programme,
+    city: City,
+    answers: Mapping[str, Any],
+    actor: User | None,
+    record: WelcomeGroup | Household | None,
+    external_uuid: str,
+    expected_updated_at: datetime | None,
+) -> WelcomeGroup | Household:
+    """The one way a completed questionnaire becomes a record: create it, or update it (the
+    edit form, a group's link, a re-import) through :func:`group_update` or
+    :func:`household_update`, which derive the location, levels and types again."""
+    fields, rows = _fields_to_save(
+        questionnaire=questionnaire,
+        answers=answers,
+        programme=programme,
+        record=record,
+        external_uuid=external_uuid,
+    )
+    if questionnaire is q.GROUP_QUESTIONNAIRE:
+        members = [MemberData(**row) for row in rows]
+        if record is None:
+            return group_create(
+                programme=programme,
+                city=city,
+                members=members,
+                actor=actor,
+                completed=True,
+                **fields,
+            )
+        assert isinstance(record, WelcomeGroup)
+        return group_update(
+            group=record,
+            actor=actor,
+            members=members,
+            completed=True,
+            city=city,
+            expected_updated_at=expected_updated_at,
+            **fields,
+        )
+    persons = [PersonData(**row) for row in rows]
+    if record is None:
+        return household_create(
+            programme=programme, city=city, persons=persons, actor=actor, completed=True, **fields
+        )
+    assert isinstance(record, Household)
+    return household_update(
+        household=record,
+        actor=actor,
+        persons=persons,
+        completed=True,
+        city=city,
+        expected_updated_at=expected_updated_at,
+        **fields,
+    )
 
 
 @transaction.atomic
@@ -342,23 +565,22 @@ def group_save_answers(
     actor: User | None,
     group: WelcomeGroup | None = None,
     external_uuid: str = "",
+    expected_updated_at: datetime | None = None,
 ) -> WelcomeGroup:
-    """Create or update a group from a completed group questionnaire (web, invitation, import)."""
-    fields, rows = _fields_to_save(
+    """Create or update a group from a completed group questionnaire (web, invitation, import,
+    the coordinator's edit form)."""
+    saved = _save_answers(
         questionnaire=q.GROUP_QUESTIONNAIRE,
-        answers=answers,
         programme=programme,
+        city=city,
+        answers=answers,
+        actor=actor,
         record=group,
         external_uuid=external_uuid,
+        expected_updated_at=expected_updated_at,
     )
-    members = [MemberData(**row) for row in rows]
-    if group is None:
-        return group_create(
-            programme=programme, city=city, members=members, actor=actor, completed=True, **fields
-        )
-    return group_update(
-        group=group, actor=actor, members=members, completed=True, city=city, **fields
-    )
+    assert isinstance(saved, WelcomeGroup)
+    return saved
 
 
 @transaction.atomic
@@ -370,20 +592,19 @@ def household_save_answers(
     actor: User | None,
     household: Household | None = None,
     external_uuid: str = "",
+    expected_updated_at: datetime | None = None,
 ) -> Household:
-    """Create or update a household from a completed interview (web form or import)."""
-    fields, rows = _fields_to_save(
+    """Create or update a household from a completed interview (web form, import, the
+    coordinator's edit form)."""
+    saved = _save_answers(
         questionnaire=q.HOUSEHOLD_QUESTIONNAIRE,
-        answers=answers,
         programme=programme,
+        city=city,
+        answers=answers,
+        actor=actor,
         record=household,
         external_uuid=external_uuid,
+        expected_updated_at=expected_updated_at,
     )
-    persons = [PersonData(**row) for row in rows]
-    if household is None:
-        return household_create(
-            programme=programme, city=city, persons=persons, actor=actor, completed=True, **fields
-        )
-    return household_update(
-        household=household, actor=actor, persons=persons, completed=True, city=city, **fields
-    )
+    assert isinstance(saved, Household)
+    return saved
