@@ -51,6 +51,7 @@ from welcomematch.intake.services import (
     programme_rules_update,
 )
 from welcomematch.intake.xlsform import xlsform_bytes
+from welcomematch.participants.views import link_panel as participant_link_panel
 from welcomematch.programmes.models import Programme
 
 ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
@@ -218,6 +219,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "group": group,
             "invitations": invitations,
             "members": group.members.all(),
+            "participant_link": participant_link_panel(request, group),
             "capacity_table": rule.table,
             "willingness": q.FIXED_CHOICES["willingness"],
             "experience": q.FIXED_CHOICES["experience"],
@@ -324,6 +326,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "household": household,
             "persons": household.persons.all(),
+            "participant_link": participant_link_panel(request, household),
             "breakdown": _vulnerability_breakdown(household),
             "override_form": OverrideForm(
                 initial={
