@@ -70,11 +70,13 @@ def test_the_page_speaks_the_participants_language_and_switches(world):
     response = _get(token)
     assert response["Content-Language"] == "en"
     assert "Your match" in _text(response)
+    assert "Matched; the first meeting still has to be planned" in _text(response)
     client = Client()
     client.post(reverse("participants:page_language", args=[token]), {"language": "nl"})
     response = _get(token, client)
     assert response["Content-Language"] == "nl"
     assert "Uw koppeling" in _text(response)
+    assert "Gekoppeld; de eerste ontmoeting moet nog worden gepland" in _text(response)
     assert 'lang="nl" dir="ltr"' in _text(response)
 
 

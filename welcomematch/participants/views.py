@@ -129,10 +129,10 @@ def _render_page(
     rating_form: RatingForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    page = selectors.participant_page(link)
     # The page shows no sensitive data (of anyone): the visit is an audited plain read.
     services.participant_page_visit(link=link, sensitive=False)
     with translation.override(link.language):
+        page = selectors.participant_page(link)
         response = render(
             request,
             "participants/page.html",
