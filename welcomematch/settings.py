@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "welcomematch.trial",
     "welcomematch.lifecycle",
     "welcomematch.surveys",
+    "welcomematch.participants",
     "welcomematch.reports",
     "welcomematch.mail",
     "welcomematch.web",

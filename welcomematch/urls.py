@@ -21,5 +21,6 @@ urlpatterns = [
     path("audit/", include("welcomematch.accounts.urls")),
     path("surveys/", include("welcomematch.surveys.urls")),
     path("privacy/", include("welcomematch.privacy.urls")),
+    path("participants/", include("welcomematch.participants.urls")),
     path("", include("welcomematch.web.urls")),
 ]

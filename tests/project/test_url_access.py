@@ -29,6 +29,7 @@ from welcomematch.intake.services import group_invite
 from welcomematch.lifecycle import services as lifecycle
 from welcomematch.lifecycle.models import ContactPerson, CulturalAmbassador
 from welcomematch.matching import services as matching
+from welcomematch.participants import services as participants
 from welcomematch.programmes.models import Category, CategoryKind
 from welcomematch.surveys import services as surveys
 from welcomematch.trial import services as trial
@@ -199,6 +200,9 @@ def _programme_records(slug: str, *, users: bool) -> dict[str, Any]:
         records[which]["wave"] = opened.wave
         records[which]["respondent"], token = opened.links[0]
         records.setdefault("survey_token", token)
+    records["participant_token"] = participants.participant_link_renew(
+        actor=None, base_url="http://testserver", household=household
+    ).token
     records["study"] = trial.study_create(
         programme=programme,
         title=f"Study {slug}",
@@ -257,7 +261,11 @@ def _kwargs(name: str, route: str, records: dict[str, Any], which: str) -> dict[
         kwargs["goal_pk"] = rec["goal"].pk
     if "<str:token>" in route:
         kwargs["token"] = (
-            records["survey_token"] if name.startswith("surveys:") else records["token"]
+            records["survey_token"]
+            if name.startswith("surveys:")
+            else records["participant_token"]
+            if name.startswith("participants:")
+            else records["token"]
         )
     if "<int:page>" in route:
         kwargs["page"] = 1

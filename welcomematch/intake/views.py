@@ -59,6 +59,7 @@ from welcomematch.intake.services import (
     programme_rules_update,
 )
 from welcomematch.intake.xlsform import xlsform_bytes
+from welcomematch.participants.views import link_panel as participant_link_panel
 from welcomematch.programmes.models import Programme
 from welcomematch.trial.selectors import control_assignment_of
 
@@ -244,6 +245,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "invitations": invitations,
             "members": group.members.all(),
             "location_warning": selectors.location_warning(group),
+            "participant_link": participant_link_panel(request, group),
             "capacity_table": rule.table,
             "willingness": q.FIXED_CHOICES["willingness"],
             "experience": q.FIXED_CHOICES["experience"],
@@ -355,6 +357,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "household": household,
             "persons": household.persons.all(),
+            "participant_link": participant_link_panel(request, household),
             "breakdown": _vulnerability_breakdown(household),
             "location_warning": selectors.location_warning(household),
             "trial_control": control_assignment_of(household)

@@ -249,3 +249,35 @@ class JointGoal(models.Model):
 
     def __str__(self) -> str:
         return self.goal
+
+
+class MatchSide(models.TextChoices):
+    """Which side of a match speaks: the Welcome Group or the household."""
+
+    GROUP = "group", _("Welcome Group")
+    HOUSEHOLD = "household", _("Household")
+
+
+class ParticipantRating(models.Model):
+    """How the match is going, in the participants' own words: 1 (badly) to 5 (very well),
+    sent from their personal page. Counts with the check-ins' ratings in the warning rules."""
+
+    match = models.ForeignKey(
+        Match, verbose_name=_("match"), on_delete=models.CASCADE, related_name="participant_ratings"
+    )
+    side = models.CharField(_("from"), max_length=16, choices=MatchSide.choices)
+    rating = models.PositiveSmallIntegerField(
+        _("how it goes (1-5)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    #: The form's one-time key: the same form sent twice records one rating.
+    submission_key = models.UUIDField(_("form submission"), null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = _("participant rating")
+        verbose_name_plural = _("participant ratings")
+
+    def __str__(self) -> str:
+        return f"{self.match} {self.side} {self.rating}"

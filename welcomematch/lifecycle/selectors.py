@@ -46,6 +46,7 @@ from welcomematch.lifecycle.models import (
     JointGoal,
     Match,
     MatchStatus,
+    ParticipantRating,
 )
 from welcomematch.programmes.models import City, Programme
 
@@ -113,6 +114,11 @@ def matches_filtered(
 
 def checkins_of(*, match: Match) -> QuerySet[CheckIn]:
     return match.checkins.select_related("author").order_by("-held_on", "-id")
+
+
+def participant_ratings_of(*, match: Match) -> QuerySet[ParticipantRating]:
+    """What the group and the household said from their personal pages, newest first."""
+    return match.participant_ratings.order_by("-created_at", "-id")
 
 
 def goals_of(*, match: Match) -> QuerySet[JointGoal]:
@@ -357,6 +363,14 @@ def match_timelines(*, programme: Programme) -> list[MatchTimeline]:
         .values_list("match_id", "held_on", "satisfaction")
     ):
         checkins.setdefault(match_id, []).append((held_on, satisfaction))
+    # The participants' own ratings count with the check-ins' ratings ("two low in a row").
+    ratings: dict[int, list[tuple[date, int]]] = {}
+    for match_id, sent_at, rating in (
+        ParticipantRating.objects.filter(match__household__programme=programme)
+        .order_by("created_at", "id")
+        .values_list("match_id", "created_at", "rating")
+    ):
+        ratings.setdefault(match_id, []).append((timezone.localtime(sent_at).date(), rating))
     timelines = []
     for row in rows:
         met = row["first_meeting_at"] if row["first_meeting_at"] else row["started_at"]
@@ -374,7 +388,9 @@ def match_timelines(*, programme: Programme) -> list[MatchTimeline]:
                 if row["status"] == MatchStatus.ENDED
                 else None,
                 checkins=tuple(d for d, _r in held),
-                ratings=tuple((d, r) for d, r in held if r is not None),
+                ratings=tuple(
+                    [(d, r) for d, r in held if r is not None] + ratings.get(row["pk"], [])
+                ),
                 goals=row["goal_count"],
             )
         )

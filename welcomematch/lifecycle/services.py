@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -30,7 +30,9 @@ from welcomematch.lifecycle.models import (
     CulturalAmbassador,
     JointGoal,
     Match,
+    MatchSide,
     MatchStatus,
+    ParticipantRating,
 )
 from welcomematch.lifecycle.selectors import available_ambassadors
 from welcomematch.matching.selectors import pair_check
@@ -170,6 +172,14 @@ def check_goal_date(*, match: Match, target_date: date | None) -> None:
             {"target_date": message(ERR_GOAL_TOO_LATE, date=_date_words(target_date))}
         )
 
+ERR_MEETING_FUTURE = _("The first meeting cannot be in the future (%(date)s).")
+ERR_MEETING_BEFORE_MATCH = _(
+    "The first meeting (%(date)s) cannot be before the match was made (%(made)s)."
+)
+ERR_RATING = _("Choose how it is going: a number from 1 to 5.")
+ERR_RATING_KEY = _("This form was already used for another match. Reload the page and try again.")
+ERR_SIDE = _("Unknown side of a match: %(side)s.")
+
 
 def _move(
     *, match: Match, target: MatchStatus, actor: User | None, data: dict[str, object]
@@ -276,6 +286,89 @@ def match_plan_first_meeting(*, match: Match, when: datetime, actor: User | None
         actor=actor,
         data={"first_meeting_at": when.isoformat()},
     )
+
+
+@transaction.atomic
+def match_confirm_first_meeting(
+    *, match: Match, side: str, met_on: date, actor: User | None = None
+) -> tuple[Match, bool]:
+    """A participant (``side``) confirms that the first meeting took place on ``met_on``:
+    the match moves on through its transitions to active (via first meeting planned when
+    it was only proposed), its year starting that day. Returns the match and whether this
+    call confirmed it: confirming an active match again changes nothing (a form sent twice
+    records one confirmation)."""
+    if side not in MatchSide.values:
+        raise ValidationError(message(ERR_SIDE, side=side))
+    match = _locked(match)
+    _open(match)
+    if match.status == MatchStatus.ACTIVE:
+        return match, False
+    today = timezone.localdate()
+    if met_on > today:
+        raise ValidationError(
+            {"met_on": message(ERR_MEETING_FUTURE, date=formats.date_format(met_on))}
+        )
+    made = timezone.localtime(match.proposed_at).date()
+    if met_on < made:
+        raise ValidationError(
+            {
+                "met_on": message(
+                    ERR_MEETING_BEFORE_MATCH,
+                    date=formats.date_format(met_on),
+                    made=formats.date_format(made),
+                )
+            }
+        )
+    when = min(timezone.make_aware(datetime.combine(met_on, time(12))), timezone.now())
+    match.first_meeting_at = when
+    data: dict[str, object] = {"first_meeting_at": when.isoformat(), "confirmed_by": side}
+    if match.status == MatchStatus.PROPOSED:
+        _move(match=match, target=MatchStatus.INTRODUCED, actor=actor, data=data)
+    match.started_at = when
+    _move(match=match, target=MatchStatus.ACTIVE, actor=actor, data=data)
+    return match, True
+
+
+@transaction.atomic
+def match_rate(
+    *,
+    match: Match,
+    side: str,
+    rating: int,
+    comment: str = "",
+    actor: User | None = None,
+    submission_key: UUID | None = None,
+) -> ParticipantRating:
+    """A participant says how the match is going (1-5, an optional comment); a form sent
+    twice (same ``submission_key``) records one rating."""
+    if side not in MatchSide.values:
+        raise ValidationError(message(ERR_SIDE, side=side))
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ValidationError({"rating": ERR_RATING})
+    match = _locked(match)
+    if submission_key is not None:
+        earlier = ParticipantRating.objects.filter(submission_key=submission_key).first()
+        if earlier is not None:
+            if earlier.match_id != match.pk:
+                raise ValidationError(ERR_RATING_KEY)
+            return earlier
+    _open(match)
+    row = ParticipantRating(
+        match=match,
+        side=side,
+        rating=rating,
+        comment=comment.strip(),
+        submission_key=submission_key,
+    )
+    row.full_clean()
+    row.save()
+    audit_record(
+        actor=actor,
+        action="match.participant_rating",
+        obj=match,
+        data={"rating_id": row.pk, "side": side, "rating": rating, "comment": bool(row.comment)},
+    )
+    return row
 
 
 @transaction.atomic

@@ -66,6 +66,7 @@ AUDIT_LABELS = {
     "match.checkin": gettext_lazy("Check-in recorded"),
     "match.goal_added": gettext_lazy("Joint goal added"),
     "match.goal_status": gettext_lazy("Joint goal status changed"),
+    "match.participant_rating": gettext_lazy("A participant said how it is going"),
     "ambassador.created": gettext_lazy("Cultural ambassador added"),
     "ambassador.changed": gettext_lazy("Cultural ambassador's details changed"),
     "contact_person.created": gettext_lazy("Contact person added"),
@@ -198,6 +199,7 @@ def _detail(request: HttpRequest, match: Match, status: int = 200, **forms: Form
         "languages": labels.many(CategoryKind.LANGUAGE, match.household.languages),
         "end_reason": labels(CategoryKind.END_REASON, match.end_reason),
         "checkins": selectors.checkins_of(match=match),
+        "participant_ratings": selectors.participant_ratings_of(match=match) if manager else [],
         "goals": goals,
         "audit": audit_rows(match) if manager else [],
         "first_meeting_form": forms.get("first_meeting_form")

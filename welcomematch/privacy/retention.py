@@ -23,6 +23,7 @@ from django.utils import timezone
 from welcomematch.accounts.services import audit_event_record, audit_events_purge
 from welcomematch.intake.models import GroupInvitation, Household, ImportRun, WelcomeGroup
 from welcomematch.lifecycle.models import Match, MatchStatus
+from welcomematch.participants.models import ParticipantLink
 from welcomematch.privacy.models import Erasure
 from welcomematch.privacy.services import group_erase, household_erase
 
@@ -98,6 +99,15 @@ RULES: tuple[Rule, ...] = (
         "RETENTION_INVITATION_DAYS",
         lambda now: GroupInvitation.objects.filter(
             submitted_at__isnull=True, expires_at__lt=_before("RETENTION_INVITATION_DAYS", now)
+        ),
+        _delete,
+    ),
+    Rule(
+        "expired or withdrawn personal page links",
+        "RETENTION_INVITATION_DAYS",
+        lambda now: ParticipantLink.objects.filter(
+            Q(expires_at__lt=_before("RETENTION_INVITATION_DAYS", now))
+            | Q(revoked_at__lt=_before("RETENTION_INVITATION_DAYS", now))
         ),
         _delete,
     ),

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from welcomematch.accounts.models import User
 from welcomematch.accounts.services import audit_record
 from welcomematch.intake.models import Household, ImportRun, WelcomeGroup
-from welcomematch.lifecycle.models import CheckIn, Match
+from welcomematch.lifecycle.models import CheckIn, Match, ParticipantRating
+from welcomematch.participants.models import ParticipantLink
 from welcomematch.privacy.models import Consent, Erasure, Purpose
 from welcomematch.surveys.models import Answer, Item
 
@@ -59,6 +60,7 @@ def consent_record(
 def _erase_match_texts(matches: list[Match]) -> None:
     Match.objects.filter(pk__in=[m.pk for m in matches]).update(end_note="")
     CheckIn.objects.filter(match__in=matches).update(notes="")
+    ParticipantRating.objects.filter(match__in=matches).update(comment="")
 
 
 def _erase_elsewhere(subject: Household | WelcomeGroup) -> None:
@@ -85,6 +87,11 @@ def _erase_elsewhere(subject: Household | WelcomeGroup) -> None:
     else:
         answers = answers.filter(response__group=subject)
     answers.delete()
+    # The personal page would show what is left: its links stop working for good.
+    if isinstance(subject, Household):
+        ParticipantLink.objects.filter(household=subject).delete()
+    else:
+        ParticipantLink.objects.filter(group=subject).delete()
 
 
 def _start(subject: Household | WelcomeGroup, reason: str) -> None:

@@ -99,6 +99,17 @@ class Programme(models.Model):
         default=False,
         help_text=_("A round runs only when more households than groups are ready (the pilot)."),
     )
+    contact_phone = models.CharField(
+        _("participants' contact phone"),
+        max_length=40,
+        blank=True,
+        help_text=_("Shown on participants' personal pages while they wait for a match."),
+    )
+    contact_email = models.EmailField(
+        _("participants' contact e-mail"),
+        blank=True,
+        help_text=_("Shown on participants' personal pages while they wait for a match."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +23,7 @@ from welcomematch.surveys.models import (
     SurveyWave,
     TrialArm,
 )
+from welcomematch.tokens import token_hash
 from welcomematch.trial.models import ControlAssignment
 
 #: A person of this age or older answers the newcomer survey.
@@ -41,10 +41,6 @@ LINK_EXPIRED = _(
     "This survey link has expired. Please ask your contact person for a new one if you still "
     "want to take part."
 )
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 class LinkRefused(Exception):

@@ -6,7 +6,6 @@ Keyword-only, one transaction each, audited; error messages are the module const
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,6 +41,7 @@ from welcomematch.surveys.models import (
     SurveyWave,
     TrialArm,
 )
+from welcomematch.tokens import new_token
 
 ERR_MOMENT = _("Unknown survey moment %(moment)s.")
 ERR_SIDE = _("Unknown side %(side)s.")
@@ -76,12 +76,7 @@ SURVEY_NAMES: dict[str, Any] = {
 
 #: Days a wave stays open unless the coordinator says otherwise.
 DEFAULT_WAVE_DAYS = 42
-TOKEN_BYTES = 32
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def survey_link(*, base_url: str, token: str) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -26,6 +24,7 @@ from welcomematch.intake.services.records import (
 )
 from welcomematch.intake.services.rules import _check
 from welcomematch.programmes.models import City, Programme
+from welcomematch.tokens import new_token, token_hash
 
 #: Days an invitation link stays valid unless the coordinator chooses otherwise.
 INVITATION_DAYS = 21
@@ -34,8 +33,8 @@ ERR_INVITATION_CLOSED = _("This invitation can no longer be used.")
 ERR_ANSWERS_MISSING = _("Some required answers are missing: %(questions)s.")
 
 
-def invitation_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+#: Invitations store their token's hash like every personal link (``welcomematch.tokens``).
+invitation_token_hash = token_hash
 
 
 def _new_invitation(
@@ -43,7 +42,7 @@ def _new_invitation(
 ) -> tuple[GroupInvitation, str]:
     if not 1 <= days <= 90:
         raise ValidationError({"days": ERR_INVITATION_DAYS})
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     invitation = GroupInvitation(
         group=group,
         token_hash=invitation_token_hash(token),
