@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "welcomematch.surveys",
     "welcomematch.reports",
     "welcomematch.mail",
+    "welcomematch.notifications",
     "welcomematch.web",
     "welcomematch.privacy",
     "axes",
