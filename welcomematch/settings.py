@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "welcomematch.participants",
     "welcomematch.reports",
     "welcomematch.mail",
+    "welcomematch.notifications",
     "welcomematch.web",
     "welcomematch.privacy",
     "axes",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone, translation
 
 from tests.factories import make_city, make_group, make_household, make_programme, make_user
@@ -14,6 +15,7 @@ from welcomematch.intake.models import Household
 from welcomematch.intake.services import MemberData, PersonData
 from welcomematch.lifecycle import services as lifecycle
 from welcomematch.lifecycle.models import Match
+from welcomematch.mail.services import mail_send_pending
 from welcomematch.matching import services as matching
 from welcomematch.programmes.models import City, Programme
 from welcomematch.surveys.selectors import months_before
@@ -119,6 +121,9 @@ def world(db) -> World:
     midterm_almere, _ = trial_pair(programme, almere, prefix="A", months=6, now=now)
     midterm_utrecht, _ = trial_pair(programme, utrecht, prefix="U", months=7, now=now)
     final_match, final_control = trial_pair(programme, almere, prefix="F", months=13, now=now)
+    # The news of these matches went out when they were made, long before any survey.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        mail_send_pending()
     return World(
         programme=programme,
         almere=almere,

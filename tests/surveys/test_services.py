@@ -118,7 +118,7 @@ def test_opening_a_wave_queues_invitations_in_each_respondents_language_and_is_a
     mail = OutgoingMessage.objects.get(object_id=str(newcomer.pk), purpose="survey.invitation")
     assert mail.language == "en" and "personal survey link" in mail.subject
     assert "http://testserver/surveys/r/" in mail.body_text
-    dutch = OutgoingMessage.objects.get(object_id=str(member.pk))
+    dutch = OutgoingMessage.objects.get(object_id=str(member.pk), purpose="survey.invitation")
     assert "persoonlijke" in dutch.subject.lower() or "vragenlijst" in dutch.subject.lower()
     event = AuditEvent.objects.get(action="survey.wave_opened")
     assert event.data["respondents"] == len(opened.links)

@@ -1,8 +1,11 @@
-"""Commands that send e-mail outside any request: ``send-mail`` and ``send-reminders``.
+"""Commands that send e-mail outside any request: ``send-mail``, ``send-reminders`` and
+``send-notifications``.
 
-Both are meant for cron (see the README): ``send-mail`` delivers the queue every few minutes;
-``send-reminders`` reminds the respondents of open survey waves who have not answered (at most
-once per ``--every-days``) and then delivers the queue.
+All are meant for cron (see the README): ``send-mail`` delivers the queue every few minutes
+(a running worker also delivers it moments after a message is queued); ``send-reminders``
+reminds the respondents of open survey waves who have not answered (at most once per
+``--every-days``); ``send-notifications`` (daily) queues the first-meeting and check-in
+reminders and, once a week, each coordinator's digest. Each then delivers the queue.
 """
 
 from __future__ import annotations
@@ -38,6 +41,22 @@ def register(subparsers: Any) -> None:
         "--no-send", action="store_true", help="queue the reminders but do not deliver the queue"
     )
     remind.set_defaults(handler=run_send_reminders)
+
+    notify = subparsers.add_parser(
+        "send-notifications",
+        help="queue today's match reminders and the weekly coordinator digest, then send mail",
+        description="Run once a day. Queues the first-meeting reminders (to both sides and the "
+        "cultural ambassador, a few days before a planned first meeting), the reminders to "
+        "coordinators of matches without a first meeting or without a check-in for too long "
+        "(the programme's waiting targets), and, once per week, each coordinator's digest. "
+        "Every event is notified once, however often the command runs; then the mail queue "
+        "is delivered.",
+    )
+    notify.add_argument("--programme", help="only this programme (its short name)")
+    notify.add_argument(
+        "--no-send", action="store_true", help="queue the messages but do not deliver the queue"
+    )
+    notify.set_defaults(handler=run_send_notifications)
 
 
 def _deliver(limit: int | None = None) -> int:
@@ -93,6 +112,30 @@ def run_send_reminders(args: argparse.Namespace) -> int:
             f"wave {wave.pk} ({wave}): {sent.sent} reminders queued, "
             f"{sent.without_email} without an e-mail address"
         )
+    if args.no_send:
+        return 0
+    return _deliver()
+
+
+def run_send_notifications(args: argparse.Namespace) -> int:
+    django_setup()
+    from django.conf import settings
+
+    from welcomematch.notifications.services import notifications_daily
+    from welcomematch.programmes.models import Programme
+
+    programmes = Programme.objects.order_by("pk")
+    if args.programme:
+        programmes = programmes.filter(slug=args.programme)
+        if not programmes.exists():
+            print(f"error: no programme {args.programme!r}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    result = notifications_daily(base_url=settings.SITE_URL, programmes=programmes)
+    print(
+        f"notifications: {result.first_meeting} first-meeting reminders, "
+        f"{result.no_first_meeting} without a first meeting, {result.no_checkin} without a "
+        f"check-in, {result.digests} digests; {result.messages} messages queued"
+    )
     if args.no_send:
         return 0
     return _deliver()

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -248,6 +249,30 @@ def with_added_row(data: Any, prefix: str) -> Any:
 # --- coordinator forms -------------------------------------------------------------------
 
 
+#: How an invitation link reaches the group: e-mailed by the application, or shown to copy.
+DELIVERY_EMAIL, DELIVERY_SHOW = "email", "show"
+ERR_DELIVERY_ADDRESS = _("Give the e-mail address to send the link to, or choose to only show it.")
+
+
+def _delivery_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("The link"),
+        choices=[
+            (DELIVERY_EMAIL, _("Send it by e-mail to the group's contact address")),
+            (DELIVERY_SHOW, _("Only show it to me (I send it myself)")),
+        ],
+        initial=DELIVERY_SHOW,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+
+def _language_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("Language of the e-mail"), choices=settings.LANGUAGES, required=False
+    )
+
+
 class GroupInviteForm(forms.Form):
     name = forms.CharField(label=_("Group name"), max_length=200)
     city = forms.ModelChoiceField(label=_("City"), queryset=City.objects.none())
@@ -255,10 +280,32 @@ class GroupInviteForm(forms.Form):
     days = forms.IntegerField(
         label=_("Link valid for (days)"), min_value=1, max_value=90, initial=INVITATION_DAYS
     )
+    delivery = _delivery_field()
+    language = _language_field()
 
     def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["city"].queryset = City.objects.filter(programme=programme)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("delivery") == DELIVERY_EMAIL and not data.get("contact_email"):
+            self.add_error("contact_email", ERR_DELIVERY_ADDRESS)
+        return data
+
+
+class InvitationSendForm(forms.Form):
+    """A new link for an existing group: e-mail it to an address, or only show it."""
+
+    delivery = _delivery_field()
+    send_to = forms.EmailField(label=_("E-mail address"), required=False)
+    language = _language_field()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("delivery") == DELIVERY_EMAIL and not data.get("send_to"):
+            self.add_error("send_to", ERR_DELIVERY_ADDRESS)
+        return data
 
 
 class CityForm(forms.Form):

@@ -23,10 +23,12 @@ from welcomematch.intake import questions as q
 from welcomematch.intake import selectors
 from welcomematch.intake.changes import describe_all, display_answer
 from welcomematch.intake.forms import (
+    DELIVERY_EMAIL,
     CityForm,
     GroupInviteForm,
     ImportMappingForm,
     ImportUploadForm,
+    InvitationSendForm,
     OverrideForm,
     QuestionForm,
     ReasonForm,
@@ -60,6 +62,7 @@ from welcomematch.intake.services import (
 )
 from welcomematch.intake.xlsform import xlsform_bytes
 from welcomematch.participants.views import link_panel as participant_link_panel
+from welcomematch.notifications.selectors import group_language
 from welcomematch.programmes.models import Programme
 from welcomematch.trial.selectors import control_assignment_of
 
@@ -94,6 +97,11 @@ def _limit_cities(form: Any, request: HttpRequest) -> Any:
 
 def _invitation_link(request: HttpRequest, token: str) -> str:
     return request.build_absolute_uri(reverse("intake:welcome", args=[token]))
+
+
+def _base_url(request: HttpRequest) -> str:
+    """Scheme and host the coordinator reached the site at, for links sent by e-mail."""
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 # --- display helpers ---------------------------------------------------------------------
@@ -211,12 +219,17 @@ def group_new(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 contact_email=form.cleaned_data["contact_email"],
                 days=form.cleaned_data["days"],
+                send=form.cleaned_data["delivery"] == DELIVERY_EMAIL,
+                language=form.cleaned_data["language"],
+                base_url=_base_url(request),
                 actor=request.user,  # type: ignore[arg-type]
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             request.session[SESSION_TOKEN.format(pk=invitation.pk)] = token
+            if form.cleaned_data["delivery"] == DELIVERY_EMAIL:
+                messages.success(request, _("The invitation link is being sent by e-mail."))
             return redirect("intake:group_detail", pk=group.pk)
     return render(request, "intake/group_new.html", {"form": form})
 
@@ -254,6 +267,9 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "history": record_history(group, user=request.user),
             **participation(group),
+            "send_form": InvitationSendForm(
+                initial={"send_to": group.contact_email, "language": group_language(group)}
+            ),
         },
     )
 
@@ -262,8 +278,28 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(MANAGERS)
 def invitation_new(request: HttpRequest, pk: int) -> HttpResponse:
     group = get_object_or_404(_mine(WelcomeGroup.objects.all(), request), pk=pk)
-    invitation, token = invitation_create(group=group, actor=request.user)  # type: ignore[arg-type]
+    form = InvitationSendForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("intake:group_detail", pk=group.pk)
+    send = form.cleaned_data["delivery"] == DELIVERY_EMAIL
+    try:
+        invitation, token = invitation_create(
+            group=group,
+            actor=request.user,  # type: ignore[arg-type]
+            send_to=form.cleaned_data["send_to"] if send else None,
+            language=form.cleaned_data["language"],
+            base_url=_base_url(request),
+        )
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+        return redirect("intake:group_detail", pk=group.pk)
     request.session[SESSION_TOKEN.format(pk=invitation.pk)] = token
+    if send:
+        messages.success(request, _("The invitation link is being sent by e-mail."))
     return redirect("intake:group_detail", pk=group.pk)
 
 

@@ -255,6 +255,9 @@ def match_create(
         obj=match,
         data={"status": MatchStatus.PROPOSED, "outside_round": True, "reason": reason.strip()},
     )
+    from welcomematch.notifications.services import proposals_notify
+
+    proposals_notify(matches=[match], actor=actor)
     return match
 
 

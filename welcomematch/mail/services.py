@@ -4,7 +4,9 @@ Every part of the product sends e-mail the same way: render with :func:`render_m
 subject, a plain-text part and optionally an HTML part, in the recipient's language), queue
 with :func:`mail_enqueue` inside the service's transaction, and let ``welcomematch send-mail``
 (run by cron) deliver through Django's e-mail framework: SMTP when ``EMAIL_URL`` is set, files
-under ``$WELCOMEMATCH_HOME/mail/`` otherwise.
+under ``$WELCOMEMATCH_HOME/mail/`` otherwise. Queuing also schedules the delivery task
+(:mod:`welcomematch.mail.tasks`) once the transaction commits, so a running worker delivers
+the message within moments; ``send-mail`` by cron delivers whatever is left.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -71,7 +73,23 @@ def mail_enqueue(
     )
     message.full_clean()
     message.save()
+    _schedule_delivery()
     return message
+
+
+def _enqueue_delivery() -> None:
+    from welcomematch.mail.tasks import deliver_mail
+
+    deliver_mail.enqueue()
+
+
+def _schedule_delivery() -> None:
+    """Enqueue the delivery task after the current transaction commits, once per transaction
+    however many messages it queues (nothing is enqueued when it rolls back)."""
+    pending = getattr(connection, "run_on_commit", [])
+    if connection.in_atomic_block and any(entry[1] is _enqueue_delivery for entry in pending):
+        return
+    transaction.on_commit(_enqueue_delivery)
 
 
 @dataclass(frozen=True)

@@ -434,6 +434,11 @@ def round_confirm(*, round: MatchingRound, actor: User | None) -> MatchingRound:
     )
     round.confirmed_at = timezone.now()
     round.save()
+    # The groups and households of the new matches hear about it (control households do not:
+    # they are never in ``matches``); queued with the matches, delivered after the commit.
+    from welcomematch.notifications.services import proposals_notify
+
+    proposals_notify(matches=list(Match.objects.filter(round=round)), actor=actor)
     audit_record(
         actor=actor,
         action="round.confirmed",

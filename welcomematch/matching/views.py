@@ -46,6 +46,7 @@ from welcomematch.matching.models import (
     RoundVariant,
     UnmatchedEntry,
 )
+from welcomematch.notifications.selectors import round_proposal_reach
 from welcomematch.programmes.models import City, Programme
 
 #: Plain-language explanations of the unmatched reason codes (docs/round-format.md).
@@ -601,6 +602,7 @@ def round_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             "matches": round.proposals.filter(role=ProposalRole.MATCH).count(),
             "controls": round.proposals.filter(role=ProposalRole.CONTROL).count(),
             "changes": selectors.round_changes(round=round),
+            "reach": round_proposal_reach(round=round),
         },
     )
 

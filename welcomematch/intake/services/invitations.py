@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +32,7 @@ INVITATION_DAYS = 21
 ERR_INVITATION_DAYS = _("An invitation is valid for 1 to 90 days.")
 ERR_INVITATION_CLOSED = _("This invitation can no longer be used.")
 ERR_ANSWERS_MISSING = _("Some required answers are missing: %(questions)s.")
+ERR_SEND_NO_ADDRESS = _("Give the e-mail address to send the invitation link to.")
 
 
 #: Invitations store their token's hash like every personal link (``welcomematch.tokens``).
@@ -61,12 +63,57 @@ def _new_invitation(
     return invitation, token
 
 
+def invitation_link(*, base_url: str, token: str) -> str:
+    """The address of an invitation: ``base_url`` (scheme and host) and the link's path."""
+    return base_url.rstrip("/") + reverse("intake:welcome", args=[token])
+
+
+def _send(
+    *,
+    invitation: GroupInvitation,
+    token: str,
+    send_to: str,
+    language: str,
+    base_url: str,
+    actor: User | None,
+) -> None:
+    from welcomematch.notifications.selectors import group_language
+    from welcomematch.notifications.services import invitation_mail
+
+    if not send_to.strip():
+        raise ValidationError({"send_to": ERR_SEND_NO_ADDRESS})
+    invitation_mail(
+        invitation=invitation,
+        link=invitation_link(base_url=base_url, token=token),
+        to=send_to.strip(),
+        language=language or group_language(invitation.group),
+        actor=actor,
+    )
+
+
 @transaction.atomic
 def invitation_create(
-    *, group: WelcomeGroup, actor: User | None, days: int = INVITATION_DAYS
+    *,
+    group: WelcomeGroup,
+    actor: User | None,
+    days: int = INVITATION_DAYS,
+    send_to: str | None = None,
+    language: str = "",
+    base_url: str = "",
 ) -> tuple[GroupInvitation, str]:
-    """A new invitation link for a group; returns the invitation and the token (shown once)."""
-    return _new_invitation(group=group, actor=actor, days=days)
+    """A new invitation link for a group; returns the invitation and the token (shown once).
+    With ``send_to`` the link is also e-mailed there (in ``language``, else the group's)."""
+    invitation, token = _new_invitation(group=group, actor=actor, days=days)
+    if send_to is not None:
+        _send(
+            invitation=invitation,
+            token=token,
+            send_to=send_to,
+            language=language,
+            base_url=base_url,
+            actor=actor,
+        )
+    return invitation, token
 
 
 ERR_REOPEN_INCOMPLETE = _(
@@ -113,8 +160,12 @@ def group_invite(
     actor: User | None,
     contact_email: str = "",
     days: int = INVITATION_DAYS,
+    send: bool = False,
+    language: str = "",
+    base_url: str = "",
 ) -> tuple[WelcomeGroup, GroupInvitation, str]:
-    """Register a group by name and invite it to fill in its own intake."""
+    """Register a group by name and invite it to fill in its own intake; with ``send`` the
+    link is e-mailed to ``contact_email`` in ``language``."""
     group = group_create(
         programme=programme,
         city=city,
@@ -124,6 +175,17 @@ def group_invite(
         contact_email=contact_email,
     )
     invitation, token = _new_invitation(group=group, actor=actor, days=days)
+    if send:
+        if not contact_email.strip():
+            raise ValidationError({"contact_email": ERR_SEND_NO_ADDRESS})
+        _send(
+            invitation=invitation,
+            token=token,
+            send_to=contact_email,
+            language=language,
+            base_url=base_url,
+            actor=actor,
+        )
     return group, invitation, token
 
 
