@@ -264,8 +264,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refused": {"()": "welcomematch.web.log_filters.RefusedWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # A 403 (PermissionDenied) is logged as one warning line, without a traceback.
+    "loggers": {"django.request": {"filters": ["refused"]}},
 }
 AUTH_USER_MODEL = "accounts.User"
 
