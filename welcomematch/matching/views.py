@@ -47,6 +47,7 @@ from welcomematch.matching.models import (
     UnmatchedEntry,
 )
 from welcomematch.programmes.models import City, Programme
+from welcomematch.web.presenters import choice_words
 
 #: Plain-language explanations of the unmatched reason codes (docs/round-format.md).
 GROUP_REASONS = {
@@ -89,23 +90,6 @@ ROUND_STATUS_LABELS = {
     RoundStatus.CONFIRMED: pgettext_lazy("round status", "Confirmed"),
     RoundStatus.CANCELLED: pgettext_lazy("round status", "Cancelled"),
 }
-ORDINAL_CHOICES = (
-    gettext_lazy("1st choice"),
-    gettext_lazy("2nd choice"),
-    gettext_lazy("3rd choice"),
-    gettext_lazy("4th choice"),
-    gettext_lazy("5th choice"),
-    gettext_lazy("6th choice"),
-)
-
-
-def choice_words(rank: int, ranking_length: int) -> str:
-    """'1st choice' for rank 0; 'not ranked' when the type is absent from the ranking."""
-    if rank >= ranking_length:
-        return _("not ranked")
-    if rank < len(ORDINAL_CHOICES):
-        return str(ORDINAL_CHOICES[rank])
-    return _("choice %(number)d") % {"number": rank + 1}
 
 
 def km(value: float) -> str:

@@ -1,0 +1,30 @@
+"""Template filters that put codes and numbers in words: ``{% load words %}``."""
+
+from __future__ import annotations
+
+from django import template
+
+from welcomematch.accounts.audit_labels import audit_action_label, record_type_label
+from welcomematch.web.presenters import choice_words
+
+register = template.Library()
+
+
+@register.filter
+def audit_label(action: str) -> str:
+    """``{{ event.action|audit_label }}``: the audit action in words."""
+    return audit_action_label(str(action))
+
+
+@register.filter
+def choice(rank: int | None, ranking_length: int | None = None) -> str:
+    """``{{ p.group_rank|choice }}``: a 0-based preference rank as "1st choice"."""
+    if rank is None or rank == "":
+        return "–"
+    return choice_words(int(rank), ranking_length)
+
+
+@register.filter
+def record_type(object_type: str) -> str:
+    """``{{ event.object_type|record_type }}``: the kind of record in words."""
+    return record_type_label(str(object_type))
