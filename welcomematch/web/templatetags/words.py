@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from welcomematch.accounts.audit_labels import audit_action_label, record_type_label
@@ -28,3 +30,12 @@ def choice(rank: int | None, ranking_length: int | None = None) -> str:
 def record_type(object_type: str) -> str:
     """``{{ event.object_type|record_type }}``: the kind of record in words."""
     return record_type_label(str(object_type))
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context: dict[str, Any], param: str, number: int) -> str:
+    """``?…`` of the current page with ``param`` set to ``number``: a link to another page of
+    one of several paginated lists on a page."""
+    query = context["request"].GET.copy()
+    query[param] = str(number)
+    return f"?{query.urlencode()}"
