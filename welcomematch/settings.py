@@ -185,6 +185,8 @@ LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Amsterdam")
 USE_I18N = True
+#: One date format per language (``|date:"DATE_FORMAT"``, ``"DATETIME_FORMAT"``).
+FORMAT_MODULE_PATH = ["welcomematch.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
