@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -102,6 +103,10 @@ def programme_of(request: HttpRequest) -> Programme:
     if programme is None:
         raise Http404(_("No programme has been set up yet."))
     return programme
+
+
+#: Rounds per page of the round list.
+ROUND_PAGE_SIZE = 25
 
 
 def _rounds(request: HttpRequest) -> QuerySet[MatchingRound]:
@@ -330,10 +335,11 @@ def round_list(request: HttpRequest) -> HttpResponse:
         n_matches=Count("proposals", filter=Q(proposals__role=ProposalRole.MATCH)),
         n_controls=Count("proposals", filter=Q(proposals__role=ProposalRole.CONTROL)),
     )
-    rows = list(rounds)
+    page = Paginator(rounds, ROUND_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
     for row in rows:
-        row.status_label = ROUND_STATUS_LABELS[RoundStatus(row.status)]  # type: ignore[attr-defined]
-    return render(request, "matching/round_list.html", {"rounds": rows})
+        row.status_label = ROUND_STATUS_LABELS[RoundStatus(row.status)]
+    return render(request, "matching/round_list.html", {"rounds": rows, "page": page})
 
 
 def _limit_to_scope(form: RoundCreateForm, request: HttpRequest) -> None:

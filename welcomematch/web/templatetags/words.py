@@ -19,11 +19,13 @@ def audit_label(action: str) -> str:
 
 
 @register.filter
-def choice(rank: int | None, ranking_length: int | None = None) -> str:
-    """``{{ p.group_rank|choice }}``: a 0-based preference rank as "1st choice"."""
+def choice(rank: int | None, ranking: Any = None) -> str:
+    """``{{ p.group_rank|choice:p.group.ranking }}``: a 0-based preference rank as "1st
+    choice"; "not ranked" when it is past the end of ``ranking`` (a list or its length)."""
     if rank is None or rank == "":
         return "–"
-    return choice_words(int(rank), ranking_length)
+    length = len(ranking) if isinstance(ranking, list | tuple) else ranking
+    return choice_words(int(rank), length)
 
 
 @register.filter
