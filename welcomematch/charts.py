@@ -18,8 +18,9 @@ ready to be placed inline in an HTML page or written to a file:
   (interval estimates), ``wm-reference`` (the reference line) and ``wm-line-<series>``
   (lines), so tests and scripts can find them.
 
-Labels are passed in already translated; numbers are formatted with ``%`` or plainly,
-which reads the same in Dutch and English.
+Labels are passed in already translated; numbers (in the figures, on the axes and in the
+description) are written with the decimal mark of the page's language, which the site sets
+with :func:`use_decimal_mark` (a point without it).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from typing import Any, TypeVar, cast
 import matplotlib
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
 
 __all__ = [
     "LIKERT_COLOURS",
@@ -52,6 +53,7 @@ __all__ = [
     "interval_chart",
     "line_chart",
     "stacked_bar_chart",
+    "use_decimal_mark",
 ]
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -114,7 +116,7 @@ def _cached(function: _Chart) -> _Chart:
 
     @functools.wraps(function)
     def wrapper(**kwargs: Any) -> str:
-        key = function.__name__ + repr(sorted(kwargs.items()))
+        key = function.__name__ + _decimal_mark() + repr(sorted(kwargs.items()))
         with _CACHE_LOCK:
             svg = _CACHE.get(key)
             if svg is not None:
@@ -160,14 +162,41 @@ class Series:
     colour: str | None = None
 
 
+def _point() -> str:
+    return "."
+
+
+#: The decimal mark of the language being drawn in (see :func:`use_decimal_mark`).
+_decimal_mark: Callable[[], str] = _point
+
+
+def use_decimal_mark(source: Callable[[], str]) -> None:
+    """Take the decimal mark from ``source`` at each drawing (the site passes its active
+    language's, so Dutch pages read "7,5" and English ones "7.5")."""
+    global _decimal_mark
+    _decimal_mark = source
+
+
+def _localised(text: str) -> str:
+    mark = _decimal_mark()
+    return text if mark == "." else text.replace(".", mark)
+
+
+class _LocalisedScalarFormatter(ScalarFormatter):
+    """matplotlib's tick numbers with the language's decimal mark."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return _localised(super().__call__(x, pos))
+
+
 def _percent(value: float) -> str:
-    return f"{value * 100:.0f}%"
+    return _localised(f"{value * 100:.0f}%")
 
 
 def _number(value: float) -> str:
     if math.isfinite(value) and float(value).is_integer():
         return str(int(value))
-    return f"{value:.3g}"
+    return _localised(f"{value:.3g}")
 
 
 def _check_finite(name: str, values: Sequence[float | None]) -> None:
@@ -200,6 +229,10 @@ def _new_figure(
 
 
 def _render(figure: Figure, *, title: str, description: str, chart_id: str | None) -> str:
+    for axes in figure.axes:
+        for axis in (axes.xaxis, axes.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(_LocalisedScalarFormatter())
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata=_METADATA)
     return _finish(buffer.getvalue(), title=title, description=description, chart_id=chart_id)
@@ -451,7 +484,7 @@ def interval_chart(
         for side in ("top", "right"):
             axes.spines[side].set_visible(False)
         lines = [
-            f"{item.label}: {_number(item.estimate)} ({_number(item.low)} to {_number(item.high)})"
+            f"{item.label}: {_number(item.estimate)} ({_number(item.low)} – {_number(item.high)})"
             for item in estimates
         ]
         return _render(

@@ -187,6 +187,8 @@ LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Amsterdam")
 USE_I18N = True
+#: One date format per language (``|date:"DATE_FORMAT"``, ``"DATETIME_FORMAT"``).
+FORMAT_MODULE_PATH = ["welcomematch.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -266,8 +268,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refused": {"()": "welcomematch.web.log_filters.RefusedWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # A 403 (PermissionDenied) is logged as one warning line, without a traceback.
+    "loggers": {"django.request": {"filters": ["refused"]}},
 }
 AUTH_USER_MODEL = "accounts.User"
 

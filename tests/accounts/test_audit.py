@@ -196,7 +196,16 @@ def test_administrators_view_filter_and_export_their_programme_s_trail(
     export = client.get(reverse("accounts:audit_export"))
     assert export["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
-    assert rows[0] == ["when", "who", "what", "record_type", "record_id", "from_where", "details"]
+    assert rows[0] == [
+        "when",
+        "who",
+        "what",
+        "record_type",
+        "record_id",
+        "from_where",
+        "details",
+        "what_in_words",
+    ]
     actions = [row[2] for row in rows[1:]]
     assert "match.ended" in actions and "'=HYPERLINK(evil)" in actions
     exported = {(row[2], row[4]) for row in rows[1:]}

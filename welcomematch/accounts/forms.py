@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts import selectors
+from welcomematch.accounts.audit_labels import audit_action_choices, record_type_label
 
 ANY = ("", _("All"))
 
@@ -29,10 +30,16 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         action = self.fields["action"]
         assert isinstance(action, forms.ChoiceField)
-        action.choices = [ANY, *((a, a) for a in selectors.audit_actions())]
+        action.choices = [ANY, *audit_action_choices(selectors.audit_actions())]
         object_type = self.fields["object_type"]
         assert isinstance(object_type, forms.ChoiceField)
-        object_type.choices = [ANY, *((t, t) for t in selectors.audit_object_types())]
+        object_type.choices = [
+            ANY,
+            *sorted(
+                ((t, record_type_label(t)) for t in selectors.audit_object_types()),
+                key=lambda c: c[1].lower(),
+            ),
+        ]
 
     def filters(self) -> dict[str, Any]:
         """Cleaned input; a field with invalid input is left out, so it filters nothing."""

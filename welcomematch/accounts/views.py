@@ -9,10 +9,11 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from welcomematch.accounts import selectors
+from welcomematch.accounts.audit_labels import audit_action_label
 from welcomematch.accounts.forms import AuditFilterForm
 from welcomematch.accounts.models import Role
 from welcomematch.accounts.permissions import role_required
@@ -21,7 +22,18 @@ from welcomematch.core.spreadsheet import csv_cell
 
 ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
 PAGE_SIZE = 50
-CSV_HEADER = ("when", "who", "what", "record_type", "record_id", "from_where", "details")
+#: ``what`` is the action's code (stable, for scripts); ``what_in_words`` its label in the
+#: language of the page the export was started from.
+CSV_HEADER = (
+    "when",
+    "who",
+    "what",
+    "record_type",
+    "record_id",
+    "from_where",
+    "details",
+    "what_in_words",
+)
 
 
 def _events(request: HttpRequest) -> tuple[AuditFilterForm, Any]:
@@ -58,24 +70,28 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
         programme_id=getattr(request.user, "programme_id", None),
     )
     writer = csv.writer(_Echo())
+    language = translation.get_language()
 
     def rows() -> Iterator[str]:
-        yield writer.writerow(CSV_HEADER)
-        for event in events.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    csv_cell(str(cell))
-                    for cell in (
-                        event.created_at.isoformat(),
-                        event.actor.username if event.actor else "",
-                        event.action,
-                        event.object_type,
-                        event.object_id,
-                        event.ip_address or "",
-                        _json(event.data),
-                    )
-                ]
-            )
+        # Streamed after the view returns: the labels in the language of the request.
+        with translation.override(language):
+            yield writer.writerow(CSV_HEADER)
+            for event in events.iterator(chunk_size=2000):
+                yield writer.writerow(
+                    [
+                        csv_cell(str(cell))
+                        for cell in (
+                            event.created_at.isoformat(),
+                            event.actor.username if event.actor else "",
+                            event.action,
+                            event.object_type,
+                            event.object_id,
+                            event.ip_address or "",
+                            _json(event.data),
+                            audit_action_label(event.action),
+                        )
+                    ]
+                )
 
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

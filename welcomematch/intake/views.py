@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -63,8 +64,9 @@ from welcomematch.intake.services import (
 from welcomematch.intake.xlsform import xlsform_bytes
 from welcomematch.participants.views import link_panel as participant_link_panel
 from welcomematch.notifications.selectors import group_language
-from welcomematch.programmes.models import Programme
 from welcomematch.trial.selectors import control_assignment_of
+from welcomematch.programmes.models import CategoryKind, Programme
+from welcomematch.programmes.selectors import category_labels
 
 ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
 GROUP = q.GROUP_QUESTIONNAIRE
@@ -143,8 +145,14 @@ def _vulnerability_breakdown(household: Household) -> dict[str, Any]:
         domains.append(
             {"label": q._pick(*label), "score": score, "points": rule.score_points.get(score, 0)}
         )
+    labels = category_labels(CategoryKind.SUPPORT_NEED)
     flags = [
-        {"flag": flag, "points": points, "set": bool(household.support_flags.get(flag))}
+        {
+            "flag": flag,
+            "label": labels(CategoryKind.SUPPORT_NEED, flag),
+            "points": points,
+            "set": bool(household.support_flags.get(flag)),
+        }
         for flag, points in rule.flag_points.items()
     ]
     return {
@@ -193,6 +201,10 @@ def participation(record: WelcomeGroup | Household) -> dict[str, Any]:
 # --- coordinator pages -------------------------------------------------------------------
 
 
+#: Groups and households per page of the intake page's two lists.
+INTAKE_PAGE_SIZE = 50
+
+
 @role_required(MANAGERS)
 def index(request: HttpRequest) -> HttpResponse:
     return render(
@@ -200,8 +212,12 @@ def index(request: HttpRequest) -> HttpResponse:
         "intake/index.html",
         {
             "programme": scope.working_programme(request.user),
-            "groups": selectors.groups_for_intake(user=request.user)[:50],
-            "households": selectors.households_for_intake(user=request.user)[:50],
+            "groups": Paginator(
+                selectors.groups_for_intake(user=request.user), INTAKE_PAGE_SIZE
+            ).get_page(request.GET.get("groups")),
+            "households": Paginator(
+                selectors.households_for_intake(user=request.user), INTAKE_PAGE_SIZE
+            ).get_page(request.GET.get("households")),
             "postcodes_loaded": selectors.postcode_table_loaded(),
         },
     )
@@ -458,6 +474,8 @@ def rules(request: HttpRequest) -> HttpResponse:
                 request, _("The rules were saved; %(n)d levels changed.") % {"n": changed}
             )
             return redirect("intake:rules")
+    vulnerability = VulnerabilityRule.from_dict(programme.vulnerability_rule)
+    labels = category_labels(CategoryKind.SUPPORT_NEED, CategoryKind.HOUSEHOLD_TYPE)
     return render(
         request,
         "intake/rules.html",
@@ -465,7 +483,19 @@ def rules(request: HttpRequest) -> HttpResponse:
             "programme": programme,
             "form": form,
             "may_edit": may_edit,
-            "vulnerability": VulnerabilityRule.from_dict(programme.vulnerability_rule),
+            "vulnerability": vulnerability,
+            "score_points": [
+                (q.choice_label("ssm_scale", str(score)), points)
+                for score, points in sorted(vulnerability.score_points.items())
+            ],
+            "flag_points": [
+                (labels(CategoryKind.SUPPORT_NEED, flag), points)
+                for flag, points in vulnerability.flag_points.items()
+            ],
+            "type_points": [
+                (labels(CategoryKind.HOUSEHOLD_TYPE, code), points)
+                for code, points in vulnerability.type_points.items()
+            ],
             "capacity": CapacityRule.from_dict(programme.capacity_rule),
             "willingness": q.FIXED_CHOICES["willingness"],
             "experience": q.FIXED_CHOICES["experience"],

@@ -18,10 +18,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from welcomematch.accounts import scope
+from welcomematch.accounts.audit_labels import audit_action_label
 from welcomematch.accounts.models import AuditEvent, Role, User
 from welcomematch.accounts.permissions import MANAGERS, STAFF, has_role, role_required
 from welcomematch.lifecycle import presenters, selectors, services
@@ -49,38 +50,12 @@ from welcomematch.programmes.models import CategoryKind, Programme
 from welcomematch.programmes.selectors import category_labels
 from welcomematch.programmes.services import programme_set_targets
 
-#: Audit actions in words, for the audit trail on round and match pages.
-AUDIT_LABELS = {
-    "round.created": gettext_lazy("Round created"),
-    "round.run": gettext_lazy("Round run"),
-    "round.rerun": gettext_lazy("Round run again"),
-    "round.confirmed": gettext_lazy("Round confirmed"),
-    "round.cancelled": gettext_lazy("Round cancelled"),
-    "match.proposed": gettext_lazy("Match proposed by a confirmed round"),
-    "match.introduced": pgettext_lazy("audit", "First meeting planned"),
-    "match.first_meeting_moved": gettext_lazy("First meeting moved"),
-    "match.active": gettext_lazy("Match started"),
-    "match.ended": gettext_lazy("Match ended early"),
-    "match.completed": gettext_lazy("Match completed"),
-    "match.ambassador_assigned": gettext_lazy("Cultural ambassador changed"),
-    "match.checkin": gettext_lazy("Check-in recorded"),
-    "match.goal_added": gettext_lazy("Joint goal added"),
-    "match.goal_status": gettext_lazy("Joint goal status changed"),
-    "match.participant_rating": gettext_lazy("A participant said how it is going"),
-    "ambassador.created": gettext_lazy("Cultural ambassador added"),
-    "ambassador.changed": gettext_lazy("Cultural ambassador's details changed"),
-    "contact_person.created": gettext_lazy("Contact person added"),
-    "contact_person.changed": gettext_lazy("Contact person's details changed"),
-    "programme.targets": gettext_lazy("Targets for waiting times changed"),
-    "control.assigned": gettext_lazy("Control household assigned"),
-}
-
 
 def audit_rows(*objects: Model) -> list[AuditEvent]:
     """The audit trail of ``objects`` with a readable ``label`` on each event."""
     events = list(selectors.audit_trail(*objects))
     for event in events:
-        event.label = str(AUDIT_LABELS.get(event.action, event.action))  # type: ignore[attr-defined]
+        event.label = audit_action_label(event.action)  # type: ignore[attr-defined]
         event.detail = audit_detail(event)  # type: ignore[attr-defined]
     return events
 

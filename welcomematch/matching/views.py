@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -48,6 +49,7 @@ from welcomematch.matching.models import (
 )
 from welcomematch.notifications.selectors import round_proposal_reach
 from welcomematch.programmes.models import City, Programme
+from welcomematch.web.presenters import choice_words
 
 #: Plain-language explanations of the unmatched reason codes (docs/round-format.md).
 GROUP_REASONS = {
@@ -90,23 +92,6 @@ ROUND_STATUS_LABELS = {
     RoundStatus.CONFIRMED: pgettext_lazy("round status", "Confirmed"),
     RoundStatus.CANCELLED: pgettext_lazy("round status", "Cancelled"),
 }
-ORDINAL_CHOICES = (
-    gettext_lazy("1st choice"),
-    gettext_lazy("2nd choice"),
-    gettext_lazy("3rd choice"),
-    gettext_lazy("4th choice"),
-    gettext_lazy("5th choice"),
-    gettext_lazy("6th choice"),
-)
-
-
-def choice_words(rank: int, ranking_length: int) -> str:
-    """'1st choice' for rank 0; 'not ranked' when the type is absent from the ranking."""
-    if rank >= ranking_length:
-        return _("not ranked")
-    if rank < len(ORDINAL_CHOICES):
-        return str(ORDINAL_CHOICES[rank])
-    return _("choice %(number)d") % {"number": rank + 1}
 
 
 def km(value: float) -> str:
@@ -119,6 +104,10 @@ def programme_of(request: HttpRequest) -> Programme:
     if programme is None:
         raise Http404(_("No programme has been set up yet."))
     return programme
+
+
+#: Rounds per page of the round list.
+ROUND_PAGE_SIZE = 25
 
 
 def _rounds(request: HttpRequest) -> QuerySet[MatchingRound]:
@@ -379,10 +368,11 @@ def round_list(request: HttpRequest) -> HttpResponse:
         n_matches=Count("proposals", filter=Q(proposals__role=ProposalRole.MATCH)),
         n_controls=Count("proposals", filter=Q(proposals__role=ProposalRole.CONTROL)),
     )
-    rows = list(rounds)
+    page = Paginator(rounds, ROUND_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
     for row in rows:
-        row.status_label = ROUND_STATUS_LABELS[RoundStatus(row.status)]  # type: ignore[attr-defined]
-    return render(request, "matching/round_list.html", {"rounds": rows})
+        row.status_label = ROUND_STATUS_LABELS[RoundStatus(row.status)]
+    return render(request, "matching/round_list.html", {"rounds": rows, "page": page})
 
 
 def _limit_to_scope(form: RoundCreateForm, request: HttpRequest) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -105,7 +106,7 @@ def _wording(text: ItemText, side: str, language: str) -> str:
 
 
 def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
+    return "–" if value is None else f"{number_format(value * 100, 1)}%"
 
 
 def _option_label(scale: str, code: str, language: str) -> str:
@@ -245,11 +246,11 @@ def _level(value: float | None) -> str:
     if value is None:
         return "–"
     codes = SCALES["cefr"].codes
-    return f"{value:.2f} (≈ {codes[round(value)]})"
+    return f"{number_format(value, 2)} (≈ {codes[round(value)]})"
 
 
 def _number(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+    return "–" if value is None else number_format(value, 1)
 
 
 def _days_text(summary: DaysSummary) -> str:

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format, number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -113,7 +114,7 @@ def _language() -> str:
 
 
 def _percent(value: object) -> str:
-    return f"{float(value) * 100:.0f}%" if isinstance(value, int | float) else "–"
+    return f"{number_format(float(value) * 100, 0)}%" if isinstance(value, int | float) else "–"
 
 
 def _outcome_view(outcome: dict[str, Any], label: str, index: int) -> dict[str, Any]:
@@ -149,7 +150,7 @@ def _attrition_chart(rates: dataset.ResponseRates) -> str:
         return ""
     return charts.line_chart(
         title=_("Not (yet) answered, per arm"),
-        x=[d.isoformat() for d in rates.days],
+        x=[date_format(d, "MONTH_DAY_FORMAT") for d in rates.days],
         series=[
             charts.Series(label=_("Treatment"), values=list(rates.treatment_attrition)),
             charts.Series(label=_("Control"), values=list(rates.control_attrition)),

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from welcomematch.programmes.selectors import CategoryLabels as Labels
@@ -140,3 +141,24 @@ def pipeline_rows(
                 values[keys.index(key)] += row["n"]
             out.append((f"{city.name}: {label}", values))
     return out
+
+
+#: A 0-based preference rank in words: index 0 is the first choice.
+ORDINAL_CHOICES = (
+    _("1st choice"),
+    _("2nd choice"),
+    _("3rd choice"),
+    _("4th choice"),
+    _("5th choice"),
+    _("6th choice"),
+)
+
+
+def choice_words(rank: int, ranking_length: int | None = None) -> str:
+    """A 0-based preference rank in words: "1st choice" for rank 0; "not ranked" when the
+    type is absent from a ranking of ``ranking_length`` types (when that is known)."""
+    if ranking_length is not None and rank >= ranking_length:
+        return gettext("not ranked")
+    if rank < len(ORDINAL_CHOICES):
+        return str(ORDINAL_CHOICES[rank])
+    return gettext("choice %(number)d") % {"number": rank + 1}

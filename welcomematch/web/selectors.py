@@ -286,11 +286,13 @@ def household_matches(*, user: Any, household: Household) -> QuerySet[Match]:
 
 
 def group_proposals(*, group: WelcomeGroup) -> QuerySet[Proposal]:
-    return Proposal.objects.filter(group=group).select_related("round", "household")
+    return Proposal.objects.filter(group=group).select_related("round", "group", "household")
 
 
 def household_proposals(*, household: Household) -> QuerySet[Proposal]:
-    return Proposal.objects.filter(household=household).select_related("round", "group")
+    return Proposal.objects.filter(household=household).select_related(
+        "round", "group", "household"
+    )
 
 
 def group_unmatched(*, group: WelcomeGroup) -> QuerySet[UnmatchedEntry]:
