@@ -62,11 +62,11 @@ from welcomematch.intake.services import (
     programme_rules_update,
 )
 from welcomematch.intake.xlsform import xlsform_bytes
-from welcomematch.participants.views import link_panel as participant_link_panel
 from welcomematch.notifications.selectors import group_language
-from welcomematch.trial.selectors import control_assignment_of
+from welcomematch.participants.views import link_panel as participant_link_panel
 from welcomematch.programmes.models import CategoryKind, Programme
 from welcomematch.programmes.selectors import category_labels
+from welcomematch.trial.selectors import control_assignment_of
 
 ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
 GROUP = q.GROUP_QUESTIONNAIRE

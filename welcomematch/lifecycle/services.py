@@ -172,6 +172,7 @@ def check_goal_date(*, match: Match, target_date: date | None) -> None:
             {"target_date": message(ERR_GOAL_TOO_LATE, date=_date_words(target_date))}
         )
 
+
 ERR_MEETING_FUTURE = _("The first meeting cannot be in the future (%(date)s).")
 ERR_MEETING_BEFORE_MATCH = _(
     "The first meeting (%(date)s) cannot be before the match was made (%(made)s)."
