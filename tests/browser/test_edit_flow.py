@@ -11,10 +11,14 @@ import pytest
 from tests.browser.conftest import log_in
 from tests.browser.test_intake_flows import seed_categories
 from tests.factories import PASSWORD, make_city, make_programme, make_user
-from tests.intake.answers import household_answers
+from tests.intake.answers import group_answers, household_answers
 from welcomematch.accounts.models import Role
 from welcomematch.intake.models import Household, RecordChange
-from welcomematch.intake.services import household_save_answers, postcodes_load_bundled_demo
+from welcomematch.intake.services import (
+    group_save_answers,
+    household_save_answers,
+    postcodes_load_bundled_demo,
+)
 from welcomematch.matching.selectors import households_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -71,3 +75,40 @@ def test_a_coordinator_adds_a_sixth_child_and_withdraws_the_household(
     assert household.changes.filter(action=RecordChange.Action.WITHDRAWN).exists()
     if width == 360:
         assert page.evaluate("document.documentElement.scrollWidth") <= 362
+
+
+def test_without_javascript_a_coordinator_adds_members_to_a_group_on_a_phone(
+    browser: Any, live_server: Any, household: Household
+) -> None:
+    """The "add a row" button posts the form and it comes back with one more blank row."""
+    group = group_save_answers(
+        programme=household.programme, city=household.city, answers=group_answers(), actor=None
+    )
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="nl-NL",
+        java_script_enabled=False,
+        viewport={"width": 360, "height": 800},
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        log_in(page, "coordinator", PASSWORD)
+        page.goto(f"/intake/groups/{group.pk}/edit/")
+        assert page.locator("fieldset.repeat-row").count() == 3  # two members, one blank row
+        page.fill("#id_members-2-first_name", "Cor")
+        page.fill("#id_members-2-age", "52")
+        page.click("button.add-row")
+        assert page.locator("fieldset.repeat-row").count() == 4
+        assert page.input_value("#id_members-2-first_name") == "Cor"
+        page.fill("#id_members-3-first_name", "Dewi")
+        page.fill("#id_members-3-age", "29")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 362
+        page.click("button[name=save]")
+        history = page.locator("#history").inner_text()
+        assert "Groepslid toegevoegd: Cor (52)" in history
+        assert "Groepslid toegevoegd: Dewi (29)" in history
+        assert group.members.count() == 4
+        assert page.evaluate("document.documentElement.scrollWidth") <= 362
+    finally:
+        context.close()

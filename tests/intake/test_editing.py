@@ -373,3 +373,27 @@ def test_erasure_removes_the_values_of_the_history_but_keeps_that_it_changed(
     household_erase(household=household, reason="Asked for it", actor=coordinator)
     entries = list(household.changes.all())
     assert entries and all(entry.changes == [] and entry.reason == "" for entry in entries)
+
+
+def test_a_derived_group_type_follows_the_members_through_an_edit(
+    programme: Any, city: Any, postcodes: int
+) -> None:
+    members = [
+        {"first_name": "Anna", "age": 41, "has_children": False},
+        {"first_name": "Bas", "age": 38, "has_children": False},
+    ]
+    group = group_save_answers(
+        programme=programme,
+        city=city,
+        answers=group_answers(members=members, group_type=""),
+        actor=None,
+    )
+    assert group.group_type == "middle_aged"
+    answers = q.answers_from_record(
+        q.GROUP_QUESTIONNAIRE, group, {"members": group.members.order_by("id")}
+    )
+    answers["members"].append({"first_name": "Cor", "age": 36, "has_children": True})
+    group_save_answers(programme=programme, city=city, answers=answers, actor=None, group=group)
+    group.refresh_from_db()
+    assert group.group_type == "with_children"
+    assert any(line.startswith("What type of group") for line in _words(group))

@@ -367,7 +367,16 @@ def group_update(
     before = _group_answers(current)
     capacity_before = current.capacity
     group.updated_at = current.updated_at
+    follows_members = (
+        members is not None
+        and fields.get("group_type", current.group_type) == current.group_type
+        and current.group_type == derive_group_type(list(current.members.all()))
+    )
     _assign(group, fields, allowed=_GROUP_UPDATABLE, service="group_update")
+    if follows_members:
+        # A type that was the one derived from the members (and is not changed now) follows
+        # the members: adding a member with children makes a group "with children".
+        group.group_type = ""
     if not group.group_type:
         if members is not None:
             group.group_type = derive_group_type(members)
