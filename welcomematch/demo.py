@@ -276,7 +276,12 @@ def build_demo(*, seed: int = 2020, password: str) -> DemoSummary:
     """Fill an empty database with the demo programme; returns what was made and the logins."""
     rng = random.Random(seed)
     postcodes_loaded = postcodes_load_bundled_demo()
-    programme = Programme.objects.create(name="Samen Hier (demo)", slug="samen-hier-demo")
+    programme = Programme.objects.create(
+        name="Samen Hier (demo)",
+        slug="samen-hier-demo",
+        contact_phone="030 123 45 67",
+        contact_email="samenhier@example.org",
+    )
     coordinator = user_create(
         username="coordinator",
         password=password,

@@ -92,7 +92,7 @@ def participant_link_renew(
     address = _email_of(subject)
     if send_email and not address:
         raise ValidationError(message(ERR_NO_EMAIL, reference=subject.reference))
-    earlier = list(selectors.links_of(subject).live(now=now).select_for_update())
+    earlier = list(selectors.links_of(subject).live(now=now).select_for_update(of=("self",)))
     replaced = [row.pk for row in earlier]
     language = earlier[0].language if earlier else participant_language(subject)
     selectors.links_of(subject).filter(pk__in=replaced).update(revoked_at=now)
