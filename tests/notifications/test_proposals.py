@@ -153,11 +153,10 @@ def test_a_rolled_back_transaction_queues_nothing_and_enqueues_no_task(
 ) -> None:
     from django.core.exceptions import ValidationError
 
-    with django_capture_on_commit_callbacks() as callbacks:
-        with pytest.raises(ValidationError):
-            lifecycle.match_create(
-                group=world["group"], household=world["households"][0], reason=" ", actor=None
-            )
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ValidationError):
+        lifecycle.match_create(
+            group=world["group"], household=world["households"][0], reason=" ", actor=None
+        )
     assert callbacks == [] and not OutgoingMessage.objects.exists()
 
 
