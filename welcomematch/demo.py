@@ -289,6 +289,8 @@ def build_demo(*, seed: int = 2020, password: str) -> DemoSummary:
         programme=programme,
         first_name="Carla",
         last_name="Coördinator",
+        # so that `welcomematch send-notifications` shows her reminders and weekly digest
+        email="coordinator@example.org",
     )
     summary = DemoSummary(
         programme=programme, coordinator=coordinator, password=password, postcodes=postcodes_loaded

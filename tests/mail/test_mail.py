@@ -89,3 +89,29 @@ def test_send_mail_command_delivers_the_queue(settings, tmp_path: Path, capsys) 
     assert main(["send-mail"]) == 0
     assert "3 sent" in capsys.readouterr().out
     assert len(list(tmp_path.iterdir())) == 3
+
+
+def test_queuing_schedules_one_delivery_task_after_the_commit(
+    settings, tmp_path: Path, django_capture_on_commit_callbacks
+) -> None:
+    settings.EMAIL_BACKEND = FILE_BACKEND
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        _queue(3)
+        # nothing leaves before the commit
+        assert not list(tmp_path.iterdir())
+    # one task for the transaction, run by the tests' immediate task backend
+    assert len(callbacks) == 1
+    assert len(list(tmp_path.iterdir())) == 3
+    assert not OutgoingMessage.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_the_delivery_task_delivers_the_queue(settings, tmp_path: Path) -> None:
+    from welcomematch.mail.tasks import deliver_mail
+
+    settings.EMAIL_BACKEND = FILE_BACKEND
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    _queue(2)
+    result = deliver_mail.enqueue()
+    assert result.return_value == 2
+    assert len(list(tmp_path.iterdir())) == 2
