@@ -100,3 +100,15 @@ def test_group_capacity_is_for_managers(client_for: Any, household: Any) -> None
     url = reverse("web:group_detail", args=[group.pk])
     assert 'id="capacity"' in client_for(Role.COORDINATOR).get(url).content.decode()
     assert 'id="capacity"' not in client_for(Role.AMBASSADOR).get(url).content.decode()
+
+
+def test_the_household_page_shows_scores_languages_and_needs_in_words(
+    client_for: Any, household: Any
+) -> None:
+    url = reverse("web:household_detail", args=[household.pk])
+    html = client_for(Role.COORDINATOR).get(url).content.decode()
+    scores = html.split('data-field="ssm_scores"')[1].split("</table>")[0]
+    assert "2 – niet zelfredzaam" in scores and "4 – voldoende zelfredzaam" in scores
+    assert "Arabisch" in html
+    for code in ("mental_health", "trauma:", "disability", ">ar<"):
+        assert code not in html, code

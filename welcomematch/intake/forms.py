@@ -16,6 +16,7 @@ from welcomematch.intake import questions as q
 from welcomematch.intake.models import ImportKind
 from welcomematch.intake.services import ERR_NO_LOCATION, INVITATION_DAYS, resolve_location
 from welcomematch.programmes.models import City, Programme
+from welcomematch.web.presenters import choice_words
 
 #: The geocoding errors of the services, in the visitor's language (same text as the constants).
 POSTCODE_MESSAGES = {
@@ -44,6 +45,14 @@ class RankWidget(forms.MultiWidget):
     def decompress(self, value: Any) -> list[Any]:
         values = list(value or [])
         return values + [""] * (len(self.widgets) - len(values))
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        """Each select named by its position ("1st choice") for screen readers; the list's
+        legend names the question."""
+        context = super().get_context(name, value, attrs)
+        for position, subwidget in enumerate(context["widget"]["subwidgets"]):
+            subwidget["attrs"] = {**subwidget["attrs"], "aria-label": choice_words(position)}
+        return context
 
 
 class RankField(forms.MultiValueField):

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from welcomematch.intake.questions import choice_label
 from welcomematch.programmes.selectors import CategoryLabels as Labels
 from welcomematch.web.selectors import Stage
 
@@ -93,8 +94,11 @@ def languages(labels: Labels, value: Any) -> list[str]:
 
 
 def ssm_rows(labels: Labels, scores: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    """(domain label, score) as recorded."""
-    return [(labels("ssm_domain", domain), score) for domain, score in (scores or {}).items()]
+    """(domain label, score in words: "2 – not self-sufficient") as recorded."""
+    return [
+        (labels("ssm_domain", domain), choice_label("ssm_scale", str(score)))
+        for domain, score in (scores or {}).items()
+    ]
 
 
 def flag_rows(labels: Labels, flags: Mapping[str, Any]) -> list[tuple[str, bool]]:

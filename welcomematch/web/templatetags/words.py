@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.forms import BaseForm, BaseFormSet
+from django.utils.translation import gettext
 
 from welcomematch.accounts.audit_labels import audit_action_label, record_type_label
 from welcomematch.web.presenters import choice_words
@@ -41,3 +43,32 @@ def page_query(context: dict[str, Any], param: str, number: int) -> str:
     query = context["request"].GET.copy()
     query[param] = str(number)
     return f"?{query.urlencode()}"
+
+
+def _errors(form: Any, row: int | None = None) -> list[dict[str, str]]:
+    """Every error of a form or formset: non-field errors first, then field by field, each
+    field error with the id of its input (the summary links to it)."""
+    if isinstance(form, BaseFormSet):
+        items = [{"id": "", "label": "", "message": str(e)} for e in form.non_form_errors()]
+        for number, sub in enumerate(form.forms, start=1):
+            items += _errors(sub, number)
+        return items
+    if not isinstance(form, BaseForm) or not form.is_bound:
+        return []
+    items = [{"id": "", "label": "", "message": str(e)} for e in form.non_field_errors()]
+    for field in form:
+        label = str(field.label)
+        if row is not None:
+            label = gettext("%(label)s (row %(number)s)") % {"label": label, "number": row}
+        items += [
+            {"id": field.id_for_label or "", "label": label, "message": str(e)}
+            for e in field.errors
+        ]
+    return items
+
+
+@register.inclusion_tag("web/includes/error_summary.html")
+def error_summary(*forms: Any) -> dict[str, Any]:
+    """``{% error_summary form formset %}``: one list of every error at the top of a form
+    page, each linking to its field (``role="alert"``); nothing when there is no error."""
+    return {"items": [item for form in forms for item in _errors(form)]}
