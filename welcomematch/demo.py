@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -35,11 +36,9 @@ from welcomematch.lifecycle import selectors as lifecycle_selectors
 from welcomematch.lifecycle import services as lifecycle
 from welcomematch.lifecycle.models import ContactPerson, CulturalAmbassador, Match
 from welcomematch.matching import services as matching
-from welcomematch.matching.models import MatchingRound
 from welcomematch.programmes.models import City, Programme
 from welcomematch.surveys.demo import build_survey_demo
 from welcomematch.trial import services as trial_services
-from welcomematch.trial.models import ControlAssignment
 
 #: (city, GeoNames municipality, CBS municipality code, groups, households, centre lat, lon)
 CITIES: tuple[tuple[str, str, str, int, int, float, float], ...] = (
@@ -271,6 +270,35 @@ def _postcodes_by_city() -> dict[str, list[Postcode]]:
     return by_city
 
 
+#: Days before today each city's matching round ran (Almere first, a week apart): the story
+#: covers more than a year, so the first matches have completed theirs.
+FIRST_ROUND_DAYS_AGO = 400
+
+
+def _round_days_ago(index: int) -> int:
+    return FIRST_ROUND_DAYS_AGO - 7 * index
+
+
+def _noon(days_ago: int, now: datetime) -> datetime:
+    """Noon (local time), ``days_ago`` days before ``now``."""
+    day = timezone.localtime(now).date() - timedelta(days=days_ago)
+    return timezone.make_aware(datetime.combine(day, time(12)))
+
+
+@contextlib.contextmanager
+def _story_clock(moment: datetime) -> Iterator[None]:
+    """The demo tells a programme's story of more than a year in one go: while one step of it
+    is built, the services' clock (``django.utils.timezone.now``) reads the story's moment, so
+    every timestamp and audit entry of that step carries the day it happened in the story.
+    (The demo is built before anything is served; nothing else runs meanwhile.)"""
+    real = timezone.now
+    timezone.now = lambda: moment
+    try:
+        yield
+    finally:
+        timezone.now = real
+
+
 @transaction.atomic
 def build_demo(*, seed: int = 2020, password: str) -> DemoSummary:
     """Fill an empty database with the demo programme; returns what was made and the logins."""
@@ -326,37 +354,46 @@ def build_demo(*, seed: int = 2020, password: str) -> DemoSummary:
         for n in ("Els", "Joris", "Mirjam", "Youssef")
     ]
     _build_ambassadors(rng, programme, cities)
-    now = timezone.now()
-    for name, _municipality, _code, n_groups, n_households, _lat, _lon in CITIES:
+    real_now = timezone.now()
+    for city_index, (name, _municipality, _code, n_groups, n_households, _lat, _lon) in enumerate(
+        CITIES
+    ):
         city = cities[name]
+        round_days_ago = _round_days_ago(city_index)
         for i in range(n_groups):
             members = _members(rng)
             postcode = rng.choice(postcodes[name])
             incomplete = i == n_groups - 1 and name in ("Almere", "Rotterdam")
-            group = group_create(
-                programme=programme,
-                city=city,
-                name=f"{rng.choice(GROUP_NAME_PARTS)} {rng.choice(GROUP_NAME_PARTS)} {name}",
-                members=members,
-                actor=coordinator,
-                postcode=postcode.code,
-                willingness=rng.choices((0, 1, 2), weights=(25, 45, 30))[0],
-                experience=rng.choices((0, 1, 2), weights=(55, 35, 10))[0],
-                ranking=_partial_ranking(rng, HOUSEHOLD_TYPES),
-                completed=not incomplete,
-                consent_at=None if incomplete else now,
-                non_discrimination_at=None if incomplete else now,
-                acquaintance=rng.choice(("friends", "colleagues", "neighbours", "family", "mixed")),
-                motivation="We willen iemand helpen zich thuis te voelen in onze stad.",
-                languages=["nl", "en"] + (["ar"] if rng.random() < 0.1 else []),
-                hours_per_month=rng.choice((8, 10, 12, 16, 20)),
-                contact_kind=rng.choice(("practical", "friendship", "both")),
-                contact_email=f"groep{i + 1}.{name.lower().replace(' ', '')}@example.org",
-                contact_person=rng.choice(contacts),
-            )
+            # Groups signed up in the weeks to months before their city's round.
+            now = _noon(round_days_ago + 15 + (i * 11) % 90, real_now)
+            with _story_clock(now):
+                group = group_create(
+                    programme=programme,
+                    city=city,
+                    name=f"{rng.choice(GROUP_NAME_PARTS)} {rng.choice(GROUP_NAME_PARTS)} {name}",
+                    members=members,
+                    actor=coordinator,
+                    postcode=postcode.code,
+                    willingness=rng.choices((0, 1, 2), weights=(25, 45, 30))[0],
+                    experience=rng.choices((0, 1, 2), weights=(55, 35, 10))[0],
+                    ranking=_partial_ranking(rng, HOUSEHOLD_TYPES),
+                    completed=not incomplete,
+                    consent_at=None if incomplete else now,
+                    non_discrimination_at=None if incomplete else now,
+                    acquaintance=rng.choice(
+                        ("friends", "colleagues", "neighbours", "family", "mixed")
+                    ),
+                    motivation="We willen iemand helpen zich thuis te voelen in onze stad.",
+                    languages=["nl", "en"] + (["ar"] if rng.random() < 0.1 else []),
+                    hours_per_month=rng.choice((8, 10, 12, 16, 20)),
+                    contact_kind=rng.choice(("practical", "friendship", "both")),
+                    contact_email=f"groep{i + 1}.{name.lower().replace(' ', '')}@example.org",
+                    contact_person=rng.choice(contacts),
+                )
             summary.groups += 1
             if i == 0 and name in ("Den Haag", "Haarlem"):
-                group.withdrawn_at = now
+                # Withdrew shortly before the round.
+                group.withdrawn_at = _noon(round_days_ago + 5, real_now)
                 group.save(update_fields=["withdrawn_at"])
         for j in range(n_households):
             htype = rng.choices(HOUSEHOLD_TYPES, weights=(45, 14, 11, 20, 10))[0]
@@ -365,40 +402,43 @@ def build_demo(*, seed: int = 2020, password: str) -> DemoSummary:
             burden = rng.choice((0.0, 0.0, 0.4, 0.8, 1.3))
             postcode = rng.choice(postcodes[name])
             incomplete = j == n_households - 1
-            household_create(
-                programme=programme,
-                city=city,
-                contact_name=rng.choice(NEWCOMER_NAMES),
-                persons=_persons(rng, htype),
-                actor=coordinator,
-                postcode=postcode.code,
-                ssm_scores=_ssm(rng, burden),
-                support_flags={
-                    "disability": rng.random() < 0.08,
-                    "trauma": trauma,
-                    "specific_support": rng.random() < 0.1,
-                },
-                ranking=_partial_ranking(rng, GROUP_TYPES),
-                completed=not incomplete,
-                consent_at=None if incomplete else now,
-                non_discrimination_at=None if incomplete else now,
-                interviewed_at=(now - timedelta(days=rng.randint(290, 380))).date(),
-                country_of_origin=origin,
-                languages=list(languages[: rng.randint(1, len(languages))]),
-                cefr_dutch=rng.choices(("none", "A1", "A2", "B1"), weights=(34, 30, 26, 10))[0],
-                cefr_english=rng.choices(
-                    ("none", "A1", "A2", "B1", "B2"), weights=(30, 20, 20, 20, 10)
-                )[0],
-                education=rng.choice(("primary", "secondary", "vocational", "higher")),
-                work_field=rng.choice(SECTORS),
-                employment=rng.choices(
-                    ("none", "looking", "part_time", "volunteer"), weights=(30, 61, 5, 4)
-                )[0],
-                goals=rng.sample(GOALS, k=3),
-                housed_year=rng.choice((2017, 2018)),
-                municipality=name,
-                wants_ambassador=rng.random() < 0.8,
-            )
+            # Households were interviewed one to four months before their city's round.
+            now = _noon(round_days_ago + 10 + (j * 13) % 110, real_now)
+            with _story_clock(now):
+                household_create(
+                    programme=programme,
+                    city=city,
+                    contact_name=rng.choice(NEWCOMER_NAMES),
+                    persons=_persons(rng, htype),
+                    actor=coordinator,
+                    postcode=postcode.code,
+                    ssm_scores=_ssm(rng, burden),
+                    support_flags={
+                        "disability": rng.random() < 0.08,
+                        "trauma": trauma,
+                        "specific_support": rng.random() < 0.1,
+                    },
+                    ranking=_partial_ranking(rng, GROUP_TYPES),
+                    completed=not incomplete,
+                    consent_at=None if incomplete else now,
+                    non_discrimination_at=None if incomplete else now,
+                    interviewed_at=(now - timedelta(days=rng.randint(0, 14))).date(),
+                    country_of_origin=origin,
+                    languages=list(languages[: rng.randint(1, len(languages))]),
+                    cefr_dutch=rng.choices(("none", "A1", "A2", "B1"), weights=(34, 30, 26, 10))[0],
+                    cefr_english=rng.choices(
+                        ("none", "A1", "A2", "B1", "B2"), weights=(30, 20, 20, 20, 10)
+                    )[0],
+                    education=rng.choice(("primary", "secondary", "vocational", "higher")),
+                    work_field=rng.choice(SECTORS),
+                    employment=rng.choices(
+                        ("none", "looking", "part_time", "volunteer"), weights=(30, 61, 5, 4)
+                    )[0],
+                    goals=rng.sample(GOALS, k=3),
+                    housed_year=rng.choice((2017, 2018)),
+                    municipality=name,
+                    wants_ambassador=rng.random() < 0.8,
+                )
             summary.households += 1
     _run_rounds(rng, summary, cities)
     _create_study(summary)
@@ -407,13 +447,13 @@ def build_demo(*, seed: int = 2020, password: str) -> DemoSummary:
 
 
 def _create_study(summary: DemoSummary) -> None:
-    """The programme's trial: its period covers the rounds (about 280 days ago) and the
+    """The programme's trial: its period covers the rounds (from about 400 days ago) and the
     final survey still under way, so control households stay held."""
     today = timezone.localdate()
     trial_services.study_create(
         programme=summary.programme,
         title="Samen Hier – effect van een Welkom Groep",
-        starts_on=today - timedelta(days=300),
+        starts_on=today - timedelta(days=FIRST_ROUND_DAYS_AGO + 30),
         ends_on=today + timedelta(days=90),
         analysis_seed=2020,
         outcomes=[
@@ -450,93 +490,128 @@ def _build_ambassadors(rng: random.Random, programme: Programme, cities: dict[st
         )
 
 
-def _backdate_round(matching_round: MatchingRound, when: datetime) -> None:
-    """The demo tells the story of a programme whose rounds ran months ago: move the round's,
-    its matches' and its control assignments' timestamps back to ``when``. (The audit trail
-    keeps the real moment the demo was built.)"""
-    MatchingRound.objects.filter(pk=matching_round.pk).update(
-        created_at=when, run_at=when, confirmed_at=when
-    )
-    Match.objects.filter(round=matching_round).update(proposed_at=when)
-    ControlAssignment.objects.filter(round=matching_round).update(created_at=when)
-
-
 def _run_rounds(rng: random.Random, summary: DemoSummary, cities: dict[str, City]) -> None:
+    """Each city's round (a week apart, from :data:`FIRST_ROUND_DAYS_AGO` days ago), then each
+    match's year, every step on its own day of the story (:func:`_story_clock`): first meetings
+    one to five weeks after the round, the start soon after, monthly check-ins, joint goals,
+    some breakdowns, completions after a year; a few matches still wait for a first meeting or
+    have one planned; the ended ones wait in a rematching round."""
     coordinator = summary.coordinator
-    now = timezone.now()
+    real_now = timezone.now()
+    round_days: dict[int, int] = {}
     for index, (name, city) in enumerate(cities.items()):
-        new_round = matching.round_create(
-            programme=summary.programme,
-            city=city,
-            name=f"Ronde {index + 1} – {name}",
-            actor=coordinator,
-            control_arm=True,
-            seed=rng.randrange(2**31),
-        )
-        new_round = matching.round_run(round=new_round, actor=coordinator)
-        matching.round_confirm(round=new_round, actor=coordinator)
-        _backdate_round(new_round, now - timedelta(days=280 - 7 * index))
+        days_ago = _round_days_ago(index)
+        with _story_clock(_noon(days_ago, real_now)):
+            new_round = matching.round_create(
+                programme=summary.programme,
+                city=city,
+                name=f"Ronde {index + 1} – {name}",
+                actor=coordinator,
+                control_arm=True,
+                seed=rng.randrange(2**31),
+            )
+            new_round = matching.round_run(round=new_round, actor=coordinator)
+            matching.round_confirm(round=new_round, actor=coordinator)
+        round_days[new_round.pk] = days_ago
         summary.rounds += 1
     matches = list(
-        Match.objects.filter(round__programme=summary.programme).select_related(
-            "household", "group"
-        )
+        Match.objects.filter(round__programme=summary.programme)
+        .select_related("household", "group")
+        .order_by("proposed_at", "pk")
     )
     summary.matches = len(matches)
     summary.controls = Household.objects.filter(
         programme=summary.programme, control_assignment__isnull=False
     ).count()
     ended = 0
+    planned = 0
     for position, match in enumerate(matches):
+        assert match.round_id is not None
+        made = round_days[match.round_id]  # days ago the match was made
         draw = rng.random()
         if draw < 0.1:
             continue  # still waiting for the first meeting to be planned
-        lifecycle.match_plan_first_meeting(
-            match=match, when=now - timedelta(days=rng.randint(200, 260)), actor=coordinator
-        )
+        meeting = made - rng.randint(7, 35)
         if draw < 0.18:
+            # The first meeting was hard to arrange: planned last week for the coming weeks,
+            # and (the first of them) moved once.
+            with _story_clock(_noon(7, real_now)):
+                lifecycle.match_plan_first_meeting(
+                    match=match, when=_noon(-(meeting % 20) - 3, real_now), actor=coordinator
+                )
+            if planned == 0:
+                with _story_clock(_noon(2, real_now)):
+                    lifecycle.match_plan_first_meeting(
+                        match=match, when=_noon(-(meeting % 20) - 10, real_now), actor=coordinator
+                    )
+            planned += 1
             continue
-        lifecycle.match_start(
-            match=match, actor=coordinator, started_at=now - timedelta(days=rng.randint(150, 200))
-        )
-        suggested, _left_out = lifecycle_selectors.ambassador_suggestions(
-            programme=match.household.programme,
-            matches=Match.objects.filter(pk=match.pk),
-            today=timezone.localdate(),
-        )
-        if suggested:
-            lifecycle.match_assign_ambassador(
-                match=match, ambassador=suggested[0].ambassador, actor=coordinator
+        with _story_clock(_noon(made - 2, real_now)):
+            lifecycle.match_plan_first_meeting(
+                match=match, when=_noon(meeting, real_now), actor=coordinator
             )
-        for month in range(rng.randint(2, 5)):
-            lifecycle.checkin_record(
-                match=match,
-                held_on=(now - timedelta(days=30 * (month + 1))).date(),
-                actor=coordinator,
-                meetings_since_last=rng.randint(0, 6),
-                satisfaction=rng.choices((2, 3, 4, 5), weights=(1, 3, 5, 4))[0],
-                concern=rng.random() < 0.1,
-                notes="Maandelijks belmoment met de contactpersoon.",
+        start = meeting - rng.randint(0, 14)
+        with _story_clock(_noon(start, real_now)):
+            lifecycle.match_start(match=match, actor=coordinator)
+            suggested, _left_out = lifecycle_selectors.ambassador_suggestions(
+                programme=match.household.programme,
+                matches=Match.objects.filter(pk=match.pk),
+                today=timezone.localdate(),
             )
-        for goal in rng.sample(GOALS, k=rng.randint(1, 3)):
-            lifecycle.goal_add(match=match, goal=goal, actor=coordinator, description="")
-        if ended < 9 and position % 5 == 2:
-            lifecycle.match_end(
-                match=match,
-                reason=rng.choice(END_REASONS),
-                note="Zie het gesprek met de contactpersoon.",
-                actor=coordinator,
-            )
+            if suggested:
+                lifecycle.match_assign_ambassador(
+                    match=match, ambassador=suggested[0].ambassador, actor=coordinator
+                )
+        with _story_clock(_noon(start - 7, real_now)):
+            for goal in rng.sample(GOALS, k=rng.randint(1, 3)):
+                lifecycle.goal_add(
+                    match=match,
+                    goal=goal,
+                    actor=coordinator,
+                    description="",
+                    target_date=timezone.localdate() + timedelta(days=rng.choice((90, 180, 270))),
+                )
+        ends = ended < 9 and position % 5 == 2
+        last = max(start - 365, 0)  # a year, or until today
+        if ends:
+            last = max(start - rng.randint(60, 200), 1)
+        month = 1
+        while start - 30 * month >= max(last, 1):
+            if rng.random() < 0.9:  # now and then a month is missed
+                held = max(start - 30 * month - rng.randint(0, 4), last, 0)
+                with _story_clock(_noon(held, real_now)):
+                    lifecycle.checkin_record(
+                        match=match,
+                        held_on=timezone.localdate(),
+                        actor=coordinator,
+                        meetings_since_last=rng.randint(0, 6),
+                        satisfaction=rng.choices((2, 3, 4, 5), weights=(1, 3, 5, 4))[0],
+                        concern=rng.random() < 0.1,
+                        notes="Maandelijks belmoment met de contactpersoon.",
+                    )
+            month += 1
+        if ends:
+            with _story_clock(_noon(last, real_now)):
+                lifecycle.match_end(
+                    match=match,
+                    reason=rng.choice(END_REASONS),
+                    note="Zie het gesprek met de contactpersoon.",
+                    actor=coordinator,
+                )
             ended += 1
+        elif start >= 365:
+            with _story_clock(_noon(start - 365, real_now)):
+                lifecycle.match_complete(match=match, actor=coordinator)
     summary.ended = ended
     if ended:
-        rematch = matching.round_create(
-            programme=summary.programme,
-            name="Herkoppeling – alle steden",
-            actor=coordinator,
-            control_arm=False,
-            seed=rng.randrange(2**31),
-        )
-        with contextlib.suppress(ValidationError):  # nobody ready: the round stays a draft
-            matching.round_run(round=rematch, actor=coordinator)
+        with _story_clock(_noon(3, real_now)):
+            rematch = matching.round_create(
+                programme=summary.programme,
+                name="Herkoppeling – alle steden",
+                actor=coordinator,
+                control_arm=False,
+                seed=rng.randrange(2**31),
+            )
+            with contextlib.suppress(ValidationError):  # nobody ready: the round stays a draft
+                matching.round_run(round=rematch, actor=coordinator)
         summary.rounds += 1

@@ -134,3 +134,68 @@ def test_demo_command_builds_a_database_and_exits(tmp_path):
     )
     assert again.returncode == 0, again.stderr
     assert run.stdout.splitlines()[2:5] == again.stdout.splitlines()[2:5]
+
+
+def test_demo_dates_tell_one_consistent_story_with_every_match_state(demo):
+    """For each match: intake completed ≤ match made ≤ first meeting ≤ start ≤ check-ins ≤ end;
+    its audit entries in the order of the events they record (none dated before the round's
+    confirmation, the proposal at the moment the round confirmed it); every match state present
+    with ambassadors, goals, check-ins; waiting times not all zero; warnings shown."""
+    from django.utils import timezone
+
+    from welcomematch.accounts.models import AuditEvent
+    from welcomematch.lifecycle.selectors import waiting_overview
+
+    now = timezone.now()
+    today = timezone.localdate()
+    statuses = Counter(Match.objects.values_list("status", flat=True))
+    assert set(statuses) == set(MatchStatus.values), statuses
+    matches = Match.objects.select_related("household", "group", "round").prefetch_related(
+        "checkins", "goals"
+    )
+    for match in matches:
+        made = match.proposed_at
+        assert match.round.confirmed_at == made
+        for side in (match.household, match.group):
+            assert side.intake_completed_at is not None and side.intake_completed_at <= made
+        if match.first_meeting_at is not None:
+            assert made <= match.first_meeting_at
+        if match.status == MatchStatus.INTRODUCED:
+            assert match.first_meeting_at > now  # planned ahead
+        if match.started_at is not None:
+            assert match.first_meeting_at <= match.started_at <= now
+        checkins = sorted(c.held_on for c in match.checkins.all())
+        if checkins:
+            assert timezone.localdate(match.started_at) <= checkins[0]
+            assert checkins[-1] <= today
+            if match.ended_at is not None:
+                assert checkins[-1] <= timezone.localdate(match.ended_at)
+        if match.ended_at is not None:
+            assert match.started_at is not None and match.started_at <= match.ended_at <= now
+        if match.status == MatchStatus.ENDED:
+            assert match.end_reason
+        events = list(
+            AuditEvent.objects.filter(object_type="lifecycle.match", object_id=str(match.pk))
+            .order_by("id")
+            .values_list("action", "created_at")
+        )
+        assert events[0] == ("match.proposed", made)
+        moments = [when for _action, when in events]
+        assert moments == sorted(moments), (match, events)
+        assert moments[-1] <= now
+    rounds = AuditEvent.objects.filter(object_type="matching.matchinground").order_by("id")
+    for rnd in MatchingRound.objects.filter(status=RoundStatus.CONFIRMED):
+        trail = [e.created_at for e in rounds if e.object_id == str(rnd.pk)]
+        assert trail and max(trail) == rnd.confirmed_at
+    by_status = {s: matches.filter(status=s) for s in MatchStatus.values}
+    for status in (MatchStatus.ACTIVE, MatchStatus.COMPLETED, MatchStatus.ENDED):
+        rows = by_status[status]
+        assert any(m.ambassador_id for m in rows), status
+        assert all(m.goals.exists() and m.checkins.exists() for m in rows), status
+    assert AuditEvent.objects.filter(action="match.first_meeting_moved").exists()
+    overview = waiting_overview(programme=demo.programme)
+    overall = next(c for c in overview.per_city if c.city == "")
+    assert overall.to_first_meeting.count > 10
+    assert overall.to_first_meeting.median and overall.to_first_meeting.median >= 14
+    assert overall.to_match.median and overall.to_match.median > 7
+    assert overview.alerts

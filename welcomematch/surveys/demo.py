@@ -37,7 +37,7 @@ from welcomematch.surveys.models import Respondent, Response
 MIDTERM_GROUP_MEMBERS = 51
 MIDTERM_NEWCOMERS = 23
 #: Share of households that did not answer the final survey, per arm (attrition).
-FINAL_NONRESPONSE = {"treatment": 0.12, "control": 0.25}
+FINAL_NONRESPONSE = {"treatment": 0.12, "control": 0.35}
 
 L5 = ("strongly_agree", "somewhat_agree", "neutral", "somewhat_disagree", "strongly_disagree")
 S5 = SCALES["satisfaction5"].codes
