@@ -382,3 +382,26 @@ def test_the_bulk_path_refuses_what_the_services_refuse_with_the_same_messages(
         for key, messages in by_import.value.message_dict.items()
     }
     assert found == expected
+
+
+def test_without_insert_returning_the_records_find_their_members_by_reference(
+    programme: Any, city: Any, postcodes: int, monkeypatch: Any
+) -> None:
+    from django.db import connection
+
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    report = run_import(
+        programme=programme,
+        city=city,
+        kind="groups",
+        files=load(["odk-central/groups.csv.zip"]),
+        actor=None,
+        dry_run=False,
+    )
+    assert report["committed"], report["rows"]
+    for submission in ANSWERS["groups"]:
+        if submission["review"] == "rejected":
+            continue
+        group = WelcomeGroup.objects.get(external_uuid=submission_id(submission["uuid"]))
+        names = list(group.members.order_by("id").values_list("first_name", flat=True))
+        assert names == [m["first_name"] for m in submission["answers"]["members"]]

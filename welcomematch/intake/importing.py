@@ -1220,13 +1220,16 @@ class _BulkCreator:
             record["reference"] = f"{self.letter}-{self.next_number:04d}"
             self.next_number += 1
         ids = self.writer.insert(self.records, returning=True)
-        if len(ids) != len(self.records):
-            found = dict(
-                self.model.objects.filter(
-                    reference__in=[r["reference"] for r in self.records]
-                ).values_list("reference", "pk")
-            )
-            ids = [found[r["reference"]] for r in self.records]
+        if len(ids) != len(self.records):  # a database without INSERT … RETURNING
+            references = [r["reference"] for r in self.records]
+            found: dict[str, int] = {}
+            for start in range(0, len(references), 500):
+                found.update(
+                    self.model.objects.filter(
+                        reference__in=references[start : start + 500]
+                    ).values_list("reference", "pk")
+                )
+            ids = [found[reference] for reference in references]
         parent = "group_id" if self.kind == "groups" else "household_id"
         rows = []
         for pk, children in zip(ids, self.children, strict=True):
