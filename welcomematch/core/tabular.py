@@ -597,6 +597,8 @@ def closest_names(header: str, specs: Sequence[FieldSpec], *, count: int = 3) ->
 
 
 def cell_text(value: object) -> str:
+    if type(value) is str:  # nearly every cell (a CSV has no other kind)
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from welcomematch.core.levels import SSM_DOMAINS, SUPPORT_FLAGS
@@ -120,7 +121,15 @@ class Questionnaire:
         raise KeyError(name)
 
     def in_section(self, name: str) -> tuple[Question, ...]:
-        return tuple(q for q in self.questions if q.section == name)
+        return self._by_section.get(name, ())
+
+    @cached_property
+    def _by_section(self) -> dict[str, tuple[Question, ...]]:
+        # Asked for every row of an import: worked out once (the questionnaire is frozen).
+        found: dict[str, list[Question]] = {}
+        for question in self.questions:
+            found.setdefault(question.section, []).append(question)
+        return {name: tuple(questions) for name, questions in found.items()}
 
     def question(self, name: str) -> Question:
         for question in self.questions:
