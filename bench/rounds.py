@@ -15,7 +15,7 @@ writes. Targets (issue #14): run <= 1.5 x the command line + 5 s; confirm <= 10 
 size; peak memory <= 4 GB. It prints figures; it asserts nothing about time.
 
 PostgreSQL: ``--postgres-url`` (default ``postgres://postgres@127.0.0.1:5432/``); the bench
-creates and drops its own database ``welcomematch_bench``.
+creates and drops its own database (``--postgres-database``, default ``welcomematch_bench``).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ SEED = 20200601
 BENCH_DB = "welcomematch_bench"
 
 
-def _environment(database: str, home: str, postgres_url: str) -> dict[str, str]:
+def _environment(database: str, home: str, postgres_url: str, name: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
@@ -53,16 +53,16 @@ def _environment(database: str, home: str, postgres_url: str) -> dict[str, str]:
     )
     env.pop("DATABASE_URL", None)
     if database == "postgresql":
-        env["DATABASE_URL"] = postgres_url.rstrip("/") + "/" + BENCH_DB
+        env["DATABASE_URL"] = postgres_url.rstrip("/") + "/" + name
     return env
 
 
-def _fresh_postgres(postgres_url: str) -> None:
+def _fresh_postgres(postgres_url: str, name: str) -> None:
     import psycopg
 
     with psycopg.connect(postgres_url.rstrip("/") + "/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
 
 
 def worker(round_path: str, result_path: str) -> dict[str, Any]:
@@ -208,6 +208,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="region,national")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/")
+    parser.add_argument("--postgres-database", default=BENCH_DB)
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -239,8 +240,8 @@ def main() -> None:
                 home = Path(tmp) / f"home-{database}"
                 home.mkdir()
                 if database == "postgresql":
-                    _fresh_postgres(args.postgres_url)
-                env = _environment(database, str(home), args.postgres_url)
+                    _fresh_postgres(args.postgres_url, args.postgres_database)
+                env = _environment(database, str(home), args.postgres_url, args.postgres_database)
                 done = subprocess.run(
                     [sys.executable, __file__, "--worker", str(round_path), str(result_path)],
                     env=env,
@@ -266,7 +267,7 @@ def main() -> None:
                 with psycopg.connect(
                     args.postgres_url.rstrip("/") + "/postgres", autocommit=True
                 ) as conn:
-                    conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+                    conn.execute(f"DROP DATABASE IF EXISTS {args.postgres_database} WITH (FORCE)")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from welcomematch.accounts.context import current_ip
 from welcomematch.accounts.models import AuditEvent, AuditRetentionGuard, Role, User
+from welcomematch.bulk import insert_rows
 from welcomematch.i18n import message
 
 #: Paths from an audited record to its programme, tried in order.
@@ -70,22 +71,34 @@ def audit_record_many(
 ) -> None:
     """Append one audit event per ``(record, data)`` of one action, in bulk (a round's
     confirmation creates thousands of matches at once). Call inside the service's transaction."""
-    actor_row = actor if actor is not None and actor.is_authenticated and actor.pk else None
+    audit_record_rows(
+        actor=actor,
+        action=action,
+        rows=((obj._meta.label_lower, str(obj.pk), data) for obj, data in items),
+        programme_id=programme_id,
+    )
+
+
+def audit_record_rows(
+    *,
+    actor: User | None,
+    action: str,
+    rows: Iterable[tuple[str, str, dict[str, Any]]],
+    programme_id: int | None,
+) -> None:
+    """Append one audit event per ``(record type, record id, data)`` of one action, without a
+    model object per row (``welcomematch.bulk.insert_rows``: ``COPY`` on PostgreSQL), for
+    writers that create tens of thousands of records at once. Call inside the service's
+    transaction."""
+    actor_id = actor.pk if actor is not None and actor.is_authenticated and actor.pk else None
     ip_address = current_ip()
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                actor=actor_row,
-                action=action,
-                object_type=obj._meta.label_lower,
-                object_id=str(obj.pk),
-                data=data,
-                ip_address=ip_address,
-                programme_id=programme_id,
-            )
-            for obj, data in items
-        ],
-        batch_size=1000,
+    insert_rows(
+        AuditEvent,
+        ("actor", "action", "object_type", "object_id", "data", "ip_address", "programme"),
+        (
+            (actor_id, action, object_type, object_id, data, ip_address, programme_id)
+            for object_type, object_id, data in rows
+        ),
     )
 
 

@@ -28,6 +28,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -155,30 +156,47 @@ def _decided(p_matched: float, p_control: float, eligible: int) -> DecidedBy:
     return DecidedBy.LOTTERY
 
 
-def _breakdowns(side: str, chances: Sequence[ParticipantChance], key: str) -> Iterable[Breakdown]:
+def summarise(
+    side: str,
+    chances: Sequence[ParticipantChance],
+    by: str,
+    value_of: Callable[[ParticipantChance], str],
+    order: Callable[[str], Any] | None = None,
+) -> tuple[Breakdown, ...]:
+    """The participants of one side grouped by ``value_of`` (a type, a level, an area or a city
+    the caller knows), each group's chances summarised; groups in ``order`` (default: by value)."""
     buckets: dict[str, list[ParticipantChance]] = {}
     for c in chances:
-        value = {"type": c.type, "level": str(c.level), "area": c.area}[key]
-        buckets.setdefault(value, []).append(c)
-    values = sorted(buckets, key=lambda v: (int(v), v) if key == "level" else (0, v))
-    if key == "area":  # areas in their own order (largest first)
-        values = sorted(buckets, key=lambda v: int(v.split()[0][1:]))
-    for value in values:
+        buckets.setdefault(value_of(c), []).append(c)
+    rows = []
+    for value in sorted(buckets, key=order or str):
         members = buckets[value]
         p = [c.p_matched for c in members]
-        yield Breakdown(
-            side=side,
-            by=key,
-            value=value,
-            participants=len(members),
-            mean_p_matched=math.fsum(p) / len(p),
-            min_p_matched=min(p),
-            max_p_matched=max(p),
-            mean_p_control=math.fsum(c.p_control for c in members) / len(members),
-            decided_by_eligibility=sum(c.decided_by is DecidedBy.ELIGIBILITY for c in members),
-            decided_by_rules=sum(c.decided_by is DecidedBy.RULES for c in members),
-            decided_by_lottery=sum(c.decided_by is DecidedBy.LOTTERY for c in members),
+        rows.append(
+            Breakdown(
+                side=side,
+                by=by,
+                value=value,
+                participants=len(members),
+                mean_p_matched=math.fsum(p) / len(p),
+                min_p_matched=min(p),
+                max_p_matched=max(p),
+                mean_p_control=math.fsum(c.p_control for c in members) / len(members),
+                decided_by_eligibility=sum(c.decided_by is DecidedBy.ELIGIBILITY for c in members),
+                decided_by_rules=sum(c.decided_by is DecidedBy.RULES for c in members),
+                decided_by_lottery=sum(c.decided_by is DecidedBy.LOTTERY for c in members),
+            )
         )
+    return tuple(rows)
+
+
+def _breakdowns(side: str, chances: Sequence[ParticipantChance], key: str) -> Iterable[Breakdown]:
+    if key == "type":
+        return summarise(side, chances, key, lambda c: c.type, lambda v: (0, v))
+    if key == "level":
+        return summarise(side, chances, key, lambda c: str(c.level), lambda v: (int(v), v))
+    # areas in their own order (largest first)
+    return summarise(side, chances, key, lambda c: c.area, lambda v: int(v.split()[0][1:]))
 
 
 def audit_lottery(

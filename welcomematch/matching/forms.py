@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from welcomematch.intake.models import Household, WelcomeGroup
-from welcomematch.matching import selectors
+from welcomematch.matching import selectors, services
 from welcomematch.matching.models import AdjustmentKind, Mechanism
 from welcomematch.programmes.models import City, Programme
 
@@ -140,3 +140,18 @@ class AdjustmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["group"].choices = [("", "–"), *groups]  # type: ignore[attr-defined]
         self.fields["household"].choices = [("", "–"), *households]  # type: ignore[attr-defined]
+
+
+class LotteryAuditForm(forms.Form):
+    """Fairness: how many lottery draws the audit of a round runs."""
+
+    draws = forms.IntegerField(
+        label=_("Draws"),
+        min_value=services.AUDIT_DRAWS_MIN,
+        max_value=services.AUDIT_DRAWS_MAX,
+        initial=services.AUDIT_DRAWS_DEFAULT,
+        help_text=_(
+            "More draws give more precise chances but take longer: each draw runs the round "
+            "once more."
+        ),
+    )

@@ -1,4 +1,5 @@
-"""Writers for background round jobs: start a run or a confirmation, and carry it out.
+"""Writers for background round jobs: start a run, a confirmation or a lottery audit, and
+carry it out.
 
 A coordinator's request only *starts* a job (:func:`round_job_start`): it checks that the
 round may make that move, records a queued :class:`RoundJob` and enqueues a task in the same
@@ -39,8 +40,14 @@ ERR_BUSY = _(
 )
 ERR_JOB_FAILED = _("The job stopped because of an unexpected error: %(detail)s")
 
-#: The round status each kind of job moves a round to.
+#: The round status each kind of job moves a round to (a lottery audit changes nothing).
 TARGET = {JobKind.RUN: RoundStatus.PROPOSED, JobKind.CONFIRM: RoundStatus.CONFIRMED}
+#: The stage a worker records when it takes a job of each kind.
+FIRST_STAGE = {
+    JobKind.RUN: JobStage.BUILDING,
+    JobKind.CONFIRM: JobStage.CONFIRMING,
+    JobKind.AUDIT: JobStage.AUDITING,
+}
 
 
 def _busy_error(job: RoundJob | None) -> ValidationError:
@@ -48,26 +55,38 @@ def _busy_error(job: RoundJob | None) -> ValidationError:
     return ValidationError(message(ERR_BUSY, since=since), code="round_busy")
 
 
-def round_job_start(*, round: MatchingRound, kind: JobKind, actor: User | None) -> RoundJob:
-    """Queue a run or a confirmation of ``round``; refused while another job is unfinished
-    or when the round cannot make the move (a confirmed round cannot run again)."""
+def round_job_start(
+    *, round: MatchingRound, kind: JobKind, actor: User | None, draws: int | None = None
+) -> RoundJob:
+    """Queue a run, a confirmation or a lottery audit (over ``draws`` draws) of ``round``;
+    refused while another job is unfinished, when the round cannot make the move (a
+    confirmed round cannot run again) or, for an audit, has not run."""
     from welcomematch.matching.tasks import execute_round_job
 
+    if kind == JobKind.AUDIT:
+        draws = services.check_audit_draws(draws)
     try:
         with transaction.atomic():
-            locked = MatchingRound.objects.select_for_update().get(pk=round.pk)
-            services.check_transition(round=locked, target=TARGET[kind])
+            locked = (
+                MatchingRound.objects.select_for_update()
+                .defer("round_file", "result_file")
+                .get(pk=round.pk)
+            )
+            if kind == JobKind.AUDIT:
+                services.check_auditable(round=locked)
+            else:
+                services.check_transition(round=locked, target=TARGET[kind])
             active = RoundJob.objects.filter(round=locked, stage__in=ACTIVE_JOB_STAGES).first()
             if active is not None:
                 raise _busy_error(active)
-            job = RoundJob(round=locked, kind=kind, created_by=actor)
+            job = RoundJob(round=locked, kind=kind, created_by=actor, draws=draws)
             job.stages = [[JobStage.QUEUED.value, timezone.now().isoformat()]]
             job.save()
             audit_record(
                 actor=actor,
                 action=f"round.{kind}_queued",
                 obj=locked,
-                data={"job": job.pk},
+                data={"job": job.pk, **({"draws": draws} if draws is not None else {})},
             )
             # In the job's transaction: a worker sees the task only once the job row is
             # committed with it. (The immediate backend, used by tests, runs it right here.)
@@ -99,12 +118,15 @@ def round_job_execute(*, job_id: int) -> bool:
         job = RoundJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.stage != JobStage.QUEUED:
             return False
-        _reach(job, JobStage.BUILDING if job.kind == JobKind.RUN else JobStage.CONFIRMING)
-    round = job.round
+        _reach(job, FIRST_STAGE[JobKind(job.kind)])
+    # The services read what they need themselves: not the stored files (megabytes) here.
+    round = MatchingRound.objects.defer("round_file", "result_file").get(pk=job.round_id)
     actor = job.created_by
     try:
         if job.kind == JobKind.RUN:
             services.round_run(round=round, actor=actor, progress=lambda s: _reach(job, s))
+        elif job.kind == JobKind.AUDIT:
+            services.round_lottery_audit(round=round, draws=job.draws or 0, actor=actor)
         else:
             services.round_confirm(round=round, actor=actor)
     except ValidationError as error:

@@ -226,10 +226,13 @@ def round_core_pool(*, round: MatchingRound) -> CorePool:
     )
     household_ref = {pk: values[0] for pk, *values in household_values}
     excluded: dict[int, set[str]] = {}
+    # By group only, the households kept here: filtering by both sides in SQL made SQLite probe
+    # every group x household combination (50 million at region size, over a minute).
     for group_id, household_id in Exclusion.objects.filter(
-        group__in=group_rows.values("pk"), household__in=household_rows.values("pk")
+        group__in=group_rows.values("pk")
     ).values_list("group_id", "household_id"):
-        excluded.setdefault(group_id, set()).add(household_ref[household_id])
+        if household_id in household_ref:
+            excluded.setdefault(group_id, set()).add(household_ref[household_id])
     # The coordinator's adjustments, carried by the round file itself (docs/round-format.md):
     # left out = not in the file; forbidden = an exclusion; locked = each other's only option.
     left_out: set[str] = set()
@@ -471,9 +474,10 @@ def round_changes(*, round: MatchingRound) -> list[PairChange]:
         .values_list("pk", flat=True)
     )
     excluded = set(
-        Exclusion.objects.filter(
-            group_id__in=proposed_groups, household_id__in=proposed_households
-        ).values_list("group_id", "household_id")
+        # By group only (see round_core_pool): only the proposed pairs are looked up in it.
+        Exclusion.objects.filter(group_id__in=proposed_groups).values_list(
+            "group_id", "household_id"
+        )
     )
     control_candidates = set(
         trial_selectors.control_candidates(

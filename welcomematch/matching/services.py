@@ -20,8 +20,10 @@ from django.utils.translation import gettext_lazy as _
 
 from welcomematch import transitions
 from welcomematch.accounts.models import User
-from welcomematch.accounts.services import audit_record, audit_record_many
+from welcomematch.accounts.services import audit_record, audit_record_rows
+from welcomematch.bulk import insert_rows
 from welcomematch.core import engine, roundfile
+from welcomematch.core.audit import ParticipantChance, audit_lottery, summarise
 from welcomematch.core.errors import CoreError, InvalidInput
 from welcomematch.core.explain import PairVerdict
 from welcomematch.core.model import Mechanism, Parameters, Result, Round
@@ -38,6 +40,7 @@ from welcomematch.matching.models import (
     Proposal,
     ProposalRole,
     RoundAdjustment,
+    RoundLotteryAudit,
     RoundStatus,
     RoundVariant,
     UnmatchedEntry,
@@ -78,6 +81,10 @@ ERR_DISTANCE_RANGE = _(
 
 #: Round settings the form has a field for: the core's error on one of them is put on that field.
 SETTING_FIELDS = frozenset({"max_distance_km", "mechanism", "control_arm", "seed"})
+
+
+#: The round's stored files: megabytes at national size, not read where they are not needed.
+_FILES = ("round_file", "result_file")
 
 
 def new_seed() -> int:
@@ -230,56 +237,57 @@ def build_core_round(*, round: MatchingRound) -> Round:
     return _core_input(round=round)[0]
 
 
-#: Rows a bulk insert sends in one statement (well under SQLite's limit of bound variables).
-BATCH_SIZE = 2000
-
-
 def _store_result(*, round: MatchingRound, pool: selectors.CorePool, result: Result) -> None:
     """The proposals and the unmatched reasons, replacing a previous run's, in bulk."""
     groups, households = pool.group_pk, pool.household_pk
     round.proposals.all().delete()
     round.unmatched.all().delete()
-    Proposal.objects.bulk_create(
-        [
-            Proposal(
-                round=round,
-                group_id=groups[pair.group],
-                household_id=households[pair.household],
-                role=role,
-                distance_km=pair.distance_km,
-                group_rank=pair.group_rank,
-                household_rank=pair.household_rank,
+    # Plain rows, no model object each: the values are the engine's, checked by the core.
+    insert_rows(
+        Proposal,
+        ("round", "group", "household", "role", "distance_km", "group_rank", "household_rank"),
+        (
+            (
+                round.pk,
+                groups[pair.group],
+                households[pair.household],
+                role.value,
+                pair.distance_km,
+                pair.group_rank,
+                pair.household_rank,
             )
             for role, pairs in (
                 (ProposalRole.MATCH, result.matches),
                 (ProposalRole.CONTROL, result.controls),
             )
             for pair in pairs
-        ],
-        batch_size=BATCH_SIZE,
+        ),
     )
-    UnmatchedEntry.objects.bulk_create(
+    insert_rows(
+        UnmatchedEntry,
+        ("round", "side", "group", "household", "reason", "eligible_partners"),
         [
-            UnmatchedEntry(
-                round=round,
-                side=UnmatchedEntry.Side.GROUP,
-                group_id=groups[item.id],
-                reason=item.reason.value,
-                eligible_partners=item.eligible_partners,
+            (
+                round.pk,
+                UnmatchedEntry.Side.GROUP.value,
+                groups[item.id],
+                None,
+                item.reason.value,
+                item.eligible_partners,
             )
             for item in result.unmatched_groups
         ]
         + [
-            UnmatchedEntry(
-                round=round,
-                side=UnmatchedEntry.Side.HOUSEHOLD,
-                household_id=households[item.id],
-                reason=item.reason.value,
-                eligible_partners=item.eligible_partners,
+            (
+                round.pk,
+                UnmatchedEntry.Side.HOUSEHOLD.value,
+                None,
+                households[item.id],
+                item.reason.value,
+                item.eligible_partners,
             )
             for item in result.unmatched_households
         ],
-        batch_size=BATCH_SIZE,
     )
 
 
@@ -304,7 +312,7 @@ def round_run(
     """
     progress("building")
     with transaction.atomic():
-        round = MatchingRound.objects.select_for_update().get(pk=round.pk)
+        round = MatchingRound.objects.select_for_update().defer(*_FILES).get(pk=round.pk)
         _transition(round=round, target=RoundStatus.PROPOSED)
     core_round, pool = _core_input(round=round)
     progress("solving")
@@ -344,10 +352,6 @@ def round_run(
     return round
 
 
-#: Fields of matches and control assignments that refer to other rows: the database checks them.
-_REFERENCES = ("round", "group", "household", "treatment_household", "ambassador")
-
-
 def _taken_error(*, round: MatchingRound) -> ValidationError:
     """The refusal when the database found a participant taken since the re-check: name it."""
     taken = (
@@ -377,7 +381,7 @@ def _taken_error(*, round: MatchingRound) -> ValidationError:
 @transaction.atomic
 def round_confirm(*, round: MatchingRound, actor: User | None) -> MatchingRound:
     """Turn the proposals into matches and control assignments; the round becomes immutable."""
-    round = MatchingRound.objects.select_for_update().get(pk=round.pk)
+    round = MatchingRound.objects.select_for_update().defer(*_FILES).get(pk=round.pk)
     _transition(round=round, target=RoundStatus.CONFIRMED)
     # Rounds of one programme can share participants: confirm them one after the other, so
     # the second sees the first's matches and refuses cleanly below.
@@ -387,58 +391,59 @@ def round_confirm(*, round: MatchingRound, actor: User | None) -> MatchingRound:
         raise round_changed_error(changes)
     proposals = list(round.proposals.values_list("group_id", "household_id", "role", "distance_km"))
     treatment = {g: h for g, h, role, _d in proposals if role == ProposalRole.MATCH}
+    # Plain rows, no model object each (a national round has some 40 000 pairs): the values
+    # come from the round's own proposals, checked when they were stored; the references
+    # between rows and the one-open-match and one-control rules are the database's
+    # constraints, checked by the inserts (COPY on PostgreSQL).
     matches = [
-        Match(
-            round=round,
-            group_id=g,
-            household_id=h,
-            status=MatchStatus.PROPOSED,
-            distance_km=distance,
-        )
+        (round.pk, g, h, MatchStatus.PROPOSED.value, distance)
         for g, h, role, distance in proposals
         if role == ProposalRole.MATCH
     ]
     controls = [
-        ControlAssignment(
-            round=round, group_id=g, household_id=h, treatment_household_id=treatment[g]
-        )
+        (round.pk, g, h, treatment[g])
         for g, h, role, _d in proposals
         if role == ProposalRole.CONTROL
     ]
-    # Each row's own fields are checked here; the references between rows and the one-open-
-    # match and one-control rules are the database's constraints, checked by the inserts.
-    for row in (*matches, *controls):
-        row.full_clean(exclude=_REFERENCES, validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
-            Match.objects.bulk_create(matches, batch_size=BATCH_SIZE)
-            ControlAssignment.objects.bulk_create(controls, batch_size=BATCH_SIZE)
+            insert_rows(Match, ("round", "group", "household", "status", "distance_km"), matches)
+            insert_rows(
+                ControlAssignment, ("round", "group", "household", "treatment_household"), controls
+            )
     except IntegrityError as error:  # taken meanwhile by a pair made outside this round
         raise _taken_error(round=round) from error
-    audit_record_many(
+    match_data = {"round": round.pk, "status": MatchStatus.PROPOSED.value}
+    audit_record_rows(
         actor=actor,
         action="match.proposed",
-        items=[(m, {"round": round.pk, "status": MatchStatus.PROPOSED.value}) for m in matches],
+        rows=(
+            (Match._meta.label_lower, str(pk), match_data)
+            for pk in Match.objects.filter(round=round).order_by("pk").values_list("pk", flat=True)
+        ),
         programme_id=round.programme_id,
     )
-    references = dict(
-        WelcomeGroup.objects.filter(pk__in=round.proposals.values("group_id")).values_list(
-            "pk", "reference"
-        )
-    )
-    audit_record_many(
+    audit_record_rows(
         actor=actor,
         action="control.assigned",
-        items=[(c, {"round": round.pk, "group": references[c.group_id]}) for c in controls],
+        rows=(
+            (ControlAssignment._meta.label_lower, str(pk), {"round": round.pk, "group": group})
+            for pk, group in ControlAssignment.objects.filter(round=round)
+            .order_by("pk")
+            .values_list("pk", "group__reference")
+        ),
         programme_id=round.programme_id,
     )
     round.confirmed_at = timezone.now()
-    round.save()
+    # Not the round's stored files (megabytes at national size): only what changed.
+    round.save(update_fields=["status", "confirmed_at"])
     # The groups and households of the new matches hear about it (control households do not:
-    # they are never in ``matches``); queued with the matches, delivered after the commit.
-    from welcomematch.notifications.services import proposals_notify
+    # they have no match). Queued by a task after the commit: at national size that is tens of
+    # thousands of messages, which the confirmation itself should not wait for.
+    from welcomematch.notifications.tasks import notify_round_proposals
 
-    proposals_notify(matches=list(Match.objects.filter(round=round)), actor=actor)
+    round_pk = round.pk
+    transaction.on_commit(lambda: notify_round_proposals.enqueue(round_id=round_pk))
     audit_record(
         actor=actor,
         action="round.confirmed",
@@ -665,3 +670,125 @@ def round_adjust(
         },
     )
     return adjustment
+
+
+# --- fairness: the lottery audit of a round --------------------------------------------------
+
+#: The lottery audit from the round page: how many draws by default, and the bounds a
+#: coordinator may choose within (each draw re-runs the round: about 9 s at national size).
+AUDIT_DRAWS_DEFAULT = 200
+AUDIT_DRAWS_MIN = 10
+AUDIT_DRAWS_MAX = 2000
+
+ERR_AUDIT_NOT_RUN = _("Only a round that has run (proposed or confirmed) can be audited.")
+ERR_AUDIT_DRAWS = _("Draws: give a whole number from %(minimum)s to %(maximum)s.")
+
+#: The dimensions a side's chances are summarised by, in the order the page shows them.
+AUDIT_DIMENSIONS = ("type", "level", "city")
+
+
+def check_audit_draws(draws: object) -> int:
+    """The number of draws of a lottery audit, or a refusal naming the field and the bounds."""
+    if isinstance(draws, bool) or not isinstance(draws, int):
+        draws = -1
+    if not AUDIT_DRAWS_MIN <= draws <= AUDIT_DRAWS_MAX:
+        raise ValidationError(
+            {"draws": message(ERR_AUDIT_DRAWS, minimum=AUDIT_DRAWS_MIN, maximum=AUDIT_DRAWS_MAX)},
+            code="draws",
+        )
+    return draws
+
+
+def check_auditable(*, round: MatchingRound) -> None:
+    """Refuse to audit a round without a stored input (a draft, or cancelled before it ran)."""
+    if round.status not in (RoundStatus.PROPOSED, RoundStatus.CONFIRMED) or not round.round_file:
+        raise ValidationError(ERR_AUDIT_NOT_RUN, code="not_run")
+
+
+def _summary_rows(
+    side: str, chances: Sequence[ParticipantChance], city_of: dict[str, str]
+) -> list[dict[str, object]]:
+    values = {
+        "type": (lambda c: c.type, None),
+        "level": (lambda c: str(c.level), lambda v: (int(v), v)),
+        "city": (lambda c: city_of.get(c.id, ""), None),
+    }
+    return [
+        dataclasses.asdict(b)
+        for by in AUDIT_DIMENSIONS
+        for b in summarise(side, chances, by, values[by][0], values[by][1])
+    ]
+
+
+def round_lottery_audit(
+    *,
+    round: MatchingRound,
+    draws: int,
+    actor: User | None,
+    progress: Callable[[int], None] | None = None,
+) -> RoundLotteryAudit:
+    """Re-run the round's stored input over ``draws`` lottery seeds, starting at the round's
+    own seed (the core's lottery audit), and store every participant's chance of a match and
+    of the control arm, summarised by type, level and city. The round does not change.
+
+    The draws run outside any transaction (minutes at national size); ``progress`` is called
+    with the number of draws done. Audited; all or nothing.
+    """
+    draws = check_audit_draws(draws)
+    round = MatchingRound.objects.get(pk=round.pk)
+    check_auditable(round=round)
+    done = [0]
+
+    def run(variant: Round) -> Result:
+        result = engine.run_round(variant)
+        done[0] += 1
+        if progress is not None:
+            progress(done[0])
+        return result
+
+    try:
+        core_round = roundfile.round_from_dict(round.round_file)
+        audit = audit_lottery(core_round, draws, run=run)
+    except InvalidInput as error:
+        raise _invalid(error, code="engine_input") from error
+    except CoreError as error:
+        raise ValidationError(
+            message(selectors.ERR_ENGINE_INPUT, detail=error), code="engine_failed"
+        ) from error
+    groups = [g.id for g in core_round.groups]
+    households = [h.id for h in core_round.households]
+    city_of = {
+        **dict(
+            WelcomeGroup.objects.filter(programme=round.programme, reference__in=groups)
+            .values_list("reference", "city__name")
+            .iterator()
+        ),
+        **dict(
+            HouseholdRow.objects.filter(programme=round.programme, reference__in=households)
+            .values_list("reference", "city__name")
+            .iterator()
+        ),
+    }
+    with transaction.atomic():
+        record = RoundLotteryAudit(
+            round=round,
+            draws=audit.draws,
+            first_seed=audit.first_seed,
+            round_run_at=round.run_at,
+            chances={
+                "group": {c.id: [c.matched, c.control] for c in audit.groups},
+                "household": {c.id: [c.matched, c.control] for c in audit.households},
+            },
+            summaries=_summary_rows("household", audit.households, city_of)
+            + _summary_rows("group", audit.groups, city_of),
+            created_by=actor if actor is not None and actor.pk else None,
+        )
+        record.full_clean()
+        record.save()
+        audit_record(
+            actor=actor,
+            action="round.lottery_audit",
+            obj=round,
+            data={"audit": record.pk, "draws": audit.draws, "first_seed": audit.first_seed},
+        )
+    return record

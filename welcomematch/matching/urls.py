@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.round_cancel, name="round_cancel"),
     path("<int:pk>/variants/", views.round_variant_create, name="round_variant_create"),
     path("<int:pk>/adjust/", views.round_adjust, name="round_adjust"),
+    path("<int:pk>/lottery-audit/", views.round_lottery_audit, name="round_lottery_audit"),
     path(
         "<int:pk>/variants/<int:variant>/adopt/",
         views.round_variant_adopt,

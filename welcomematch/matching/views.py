@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from welcomematch.accounts import scope
 from welcomematch.accounts.permissions import MANAGERS, role_required
 from welcomematch.accounts.services import audit_read
+from welcomematch.charts import StackedBar, stacked_bar_chart
 from welcomematch.core.explain import PairExplanation, PairVerdict
 from welcomematch.core.model import Mechanism as CoreMechanism
 from welcomematch.core.model import Round
@@ -33,6 +34,7 @@ from welcomematch.matching import jobs, selectors, services
 from welcomematch.matching.forms import (
     AdjustmentForm,
     CancelForm,
+    LotteryAuditForm,
     RoundCreateForm,
     VariantForm,
     WhyNotForm,
@@ -43,12 +45,14 @@ from welcomematch.matching.models import (
     MatchingRound,
     ProposalRole,
     RoundJob,
+    RoundLotteryAudit,
     RoundStatus,
     RoundVariant,
     UnmatchedEntry,
 )
 from welcomematch.notifications.selectors import round_proposal_reach
-from welcomematch.programmes.models import City, Programme
+from welcomematch.programmes.models import CategoryKind, City, Programme
+from welcomematch.programmes.selectors import category_labels
 from welcomematch.web.presenters import choice_words
 
 #: Plain-language explanations of the unmatched reason codes (docs/round-format.md).
@@ -467,6 +471,14 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if context["job"] is not None and context["job"].active:
         context["can_run"] = context["can_confirm"] = context["can_cancel"] = False
+    context["can_audit"] = bool(
+        round.status in (RoundStatus.PROPOSED, RoundStatus.CONFIRMED)
+        and round.round_file is not None
+        and not (context["job"] is not None and context["job"].active)
+    )
+    if context["can_audit"]:
+        context["audit_form"] = LotteryAuditForm(prefix="audit")
+    context["fairness"] = _fairness(round, round.fairness_audits.first())
     if context["can_confirm"]:
         context["changes"] = selectors.round_changes(round=round)
         context["variant_form"] = VariantForm(
@@ -493,9 +505,11 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "matching/round_detail.html", context)
 
 
-def _start(request: HttpRequest, round: MatchingRound, kind: JobKind) -> HttpResponse:
+def _start(
+    request: HttpRequest, round: MatchingRound, kind: JobKind, draws: int | None = None
+) -> HttpResponse:
     try:
-        job = jobs.round_job_start(round=round, kind=kind, actor=request.user)  # type: ignore[arg-type]
+        job = jobs.round_job_start(round=round, kind=kind, actor=request.user, draws=draws)  # type: ignore[arg-type]
     except ValidationError as error:
         _messages_from(request, error)
     else:
@@ -503,20 +517,24 @@ def _start(request: HttpRequest, round: MatchingRound, kind: JobKind) -> HttpRes
         if job.stage == JobStage.FAILED:
             messages.error(request, job.error)
         elif job.stage == JobStage.DONE:
-            messages.success(
-                request,
-                _("The round ran. Check the proposed pairs below.")
-                if kind == JobKind.RUN
-                else _("The round is confirmed: the matches and control assignments exist."),
-            )
+            messages.success(request, DONE_MESSAGES[kind])
         else:
-            messages.info(
-                request,
-                _("The round is being run. This page follows its progress.")
-                if kind == JobKind.RUN
-                else _("The round is being confirmed. This page follows its progress."),
-            )
+            messages.info(request, STARTED_MESSAGES[kind])
     return redirect("matching:round_detail", pk=round.pk)
+
+
+DONE_MESSAGES = {
+    JobKind.RUN: gettext_lazy("The round ran. Check the proposed pairs below."),
+    JobKind.CONFIRM: gettext_lazy(
+        "The round is confirmed: the matches and control assignments exist."
+    ),
+    JobKind.AUDIT: gettext_lazy("The lottery audit is done: see the chances below."),
+}
+STARTED_MESSAGES = {
+    JobKind.RUN: gettext_lazy("The round is being run. This page follows its progress."),
+    JobKind.CONFIRM: gettext_lazy("The round is being confirmed. This page follows its progress."),
+    JobKind.AUDIT: gettext_lazy("The lottery audit is under way. This page follows its progress."),
+}
 
 
 @require_POST
@@ -529,7 +547,7 @@ def _job_context(job: RoundJob | None) -> dict[str, Any]:
     """What the page and the progress poll show of the round's latest job."""
     if job is None:
         return {"job": None}
-    steps = RUN_STEPS if job.kind == JobKind.RUN else CONFIRM_STEPS
+    steps = JOB_STEPS[JobKind(job.kind)]
     reached = {stage for stage, _when in job.stages}
     return {
         "job": job,
@@ -553,6 +571,8 @@ def _job_context(job: RoundJob | None) -> dict[str, Any]:
 #: The stages a run and a confirmation go through, in order, as the page lists them.
 RUN_STEPS = (JobStage.QUEUED, JobStage.BUILDING, JobStage.SOLVING, JobStage.STORING)
 CONFIRM_STEPS = (JobStage.QUEUED, JobStage.CONFIRMING)
+AUDIT_STEPS = (JobStage.QUEUED, JobStage.AUDITING)
+JOB_STEPS = {JobKind.RUN: RUN_STEPS, JobKind.CONFIRM: CONFIRM_STEPS, JobKind.AUDIT: AUDIT_STEPS}
 
 
 @require_GET
@@ -715,3 +735,111 @@ def round_adjust(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("Adjustment recorded. Run the round again to re-solve with it.")
         )
     return redirect(reverse("matching:round_detail", args=[round.pk]) + "#adjustments")
+
+
+@require_POST
+@role_required(MANAGERS)
+def round_lottery_audit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start the lottery audit of a round (a background job)."""
+    round = _get_round(request, pk)
+    form = LotteryAuditForm(request.POST, prefix="audit")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"{form.fields['draws'].label}: {error}")
+        return redirect(reverse("matching:round_detail", args=[round.pk]) + "#fairness")
+    return _start(request, round, JobKind.AUDIT, draws=form.cleaned_data["draws"])
+
+
+#: How a side's chances are summarised, as the page names each dimension.
+FAIRNESS_TITLES = {
+    ("household", "type"): gettext_lazy("Households by household type"),
+    ("household", "level"): gettext_lazy("Households by vulnerability level"),
+    ("household", "city"): gettext_lazy("Households by city"),
+    ("group", "type"): gettext_lazy("Groups by group type"),
+    ("group", "level"): gettext_lazy("Groups by capacity level"),
+    ("group", "city"): gettext_lazy("Groups by city"),
+}
+
+
+def _percent(value: float) -> str:
+    return f"{number_format(value * 100, 1)} %"
+
+
+def _fairness(round: MatchingRound, audit: RoundLotteryAudit | None) -> dict[str, Any] | None:
+    """The stored lottery audit in words: per side and dimension a table (and, for households,
+    a chart) of the chance of a match and of the control arm."""
+    if audit is None:
+        return None
+    labels = category_labels(CategoryKind.HOUSEHOLD_TYPE, CategoryKind.GROUP_TYPE)
+    kinds = {"household": CategoryKind.HOUSEHOLD_TYPE, "group": CategoryKind.GROUP_TYPE}
+
+    def label(side: str, by: str, value: str) -> str:
+        if by == "type":
+            return labels(kinds[side], value) or _("Type not known")
+        if by == "level":
+            text = (
+                _("Vulnerability level %(level)s")
+                if side == "household"
+                else _("Capacity level %(level)s")
+            )
+            return text % {"level": value}
+        return value or _("No city")
+
+    control_arm = any(row["mean_p_control"] for row in audit.summaries) or round.control_arm
+    segments = (
+        [_("Match"), _("Control"), _("Neither")] if control_arm else [_("Match"), _("No match")]
+    )
+    sections = []
+    for (side, by), title in FAIRNESS_TITLES.items():
+        rows = [
+            {
+                "label": label(side, by, r["value"]),
+                "participants": r["participants"],
+                "matched": _percent(r["mean_p_matched"]),
+                "range": f"{_percent(r['min_p_matched'])} – {_percent(r['max_p_matched'])}",
+                "control": _percent(r["mean_p_control"]),
+                "never": r["decided_by_eligibility"],
+                "lottery": r["decided_by_lottery"],
+                "shares": (
+                    r["mean_p_matched"],
+                    r["mean_p_control"],
+                    max(0.0, 1.0 - r["mean_p_matched"] - r["mean_p_control"]),
+                ),
+            }
+            for r in audit.summaries
+            if r["side"] == side and r["by"] == by
+        ]
+        chart = None
+        if side == "household" and rows:
+            chart = stacked_bar_chart(
+                title=str(title),
+                bars=[
+                    StackedBar(
+                        row["label"],
+                        list(row["shares"]) if control_arm else list(row["shares"][::2]),
+                    )
+                    for row in rows
+                ],
+                segments=segments,
+                description=(
+                    _(
+                        "Mean chance of each household of a match, of the control arm and of "
+                        "neither, over %(draws)s lottery draws."
+                    )
+                    if control_arm
+                    else _("Mean chance of each household of a match over %(draws)s lottery draws.")
+                )
+                % {"draws": audit.draws},
+                chart_id=f"fairness-{by}",
+            )
+        sections.append(
+            {"id": f"{side}-{by}", "side": side, "title": title, "rows": rows, "chart": chart}
+        )
+    return {
+        "audit": audit,
+        "control_arm": control_arm,
+        "outdated": audit.round_run_at != round.run_at,
+        "last_seed": audit.first_seed + audit.draws - 1,
+        "sections": sections,
+    }
