@@ -313,6 +313,8 @@ def test_page_is_accessible_and_fits_a_phone(
     try:
         page = context.new_page()
         page.set_default_timeout(15_000)
+        # The demo's report draws dozens of charts: on a busy machine that can take a while.
+        page.set_default_navigation_timeout(90_000)
         path = page_.path(world)
         response = page.goto(path)
         assert response is not None and response.status == 200, (path, response and response.status)
