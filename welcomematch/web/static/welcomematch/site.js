@@ -25,16 +25,18 @@
   var counter = 0;
 
   function labelFor(table) {
-    // The table's caption, else the heading of its section, else a generic word.
+    // The table's caption, else the heading of its section, else the page's heading, else a
+    // generic word.
     var caption = table.querySelector("caption");
     var section = table.closest("section, article");
     var heading = section && section.querySelector("h2, h3");
-    var source = caption || heading;
+    var source = caption || heading || document.querySelector("main h1");
     if (source) {
       if (!source.id) source.id = "table-label-" + ++counter;
       return { labelledby: source.id };
     }
-    return { label: document.documentElement.getAttribute("data-table-label") || "Table" };
+    var main = document.querySelector("main");
+    return { label: (main && main.getAttribute("data-table-label")) || "Table" };
   }
 
   function wrapTables() {
