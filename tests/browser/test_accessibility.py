@@ -14,6 +14,8 @@ Content Security Policy does not block, so the policy stays as strict as in prod
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -218,6 +220,17 @@ def _build_world() -> dict[str, Any]:
     }
 
 
+def _wait_for_requests(limit: float = 10.0) -> None:
+    """Let the live server finish the requests still in flight (its request threads are
+    daemons that stopping does not wait for; one still closing its database connection after
+    the server stopped raises in its thread). Bounded: never waits more than ``limit`` s."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and any(
+        "process_request_thread" in thread.name for thread in threading.enumerate()
+    ):
+        time.sleep(0.05)
+
+
 @pytest.fixture(scope="module")
 def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
     """One world and one live server for the module (a per-test live server would empty the
@@ -232,6 +245,7 @@ def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, An
             try:
                 yield {**world, "url": server.url}
             finally:
+                _wait_for_requests()
                 server._live_server_modified_settings.disable()
                 server.stop()
         finally:
