@@ -61,6 +61,7 @@ def test_coordinator_opens_the_city_report_and_downloads_html_and_xlsx(page, tmp
 
     page.set_viewport_size({"width": 360, "height": 800})
     log_in(page, "carla", PASSWORD)
+    page.get_by_role("button", name="Menu").click()  # the navigation is folded on a phone
     page.get_by_role("link", name="Rapport").click()
     page.select_option("#id_moment", "midterm")
     page.select_option("#id_city", str(almere.pk))
