@@ -118,38 +118,60 @@ def _date_words(day: date) -> str:
     return str(formats.date_format(day))
 
 
+def _check_day(
+    *, match: Match, day: date, field: str, before_match: object, too_late: object, latest: date
+) -> None:
+    """The one date rule of a match's events: on or after the day the match was made and not
+    after ``latest`` (today for what took place, the planning horizon for what is planned)."""
+    if day < _made_on(match):
+        raise ValidationError(
+            {field: message(before_match, date=_date_words(day), made=_date_words(_made_on(match)))}
+        )
+    if day > latest:
+        raise ValidationError({field: message(too_late, date=_date_words(day))})
+
+
+def _horizon() -> date:
+    return timezone.localdate() + timedelta(days=PLANNING_HORIZON_DAYS)
+
+
 def check_first_meeting_date(*, match: Match, when: datetime) -> None:
     """A first meeting lies on or after the day the match was made and at most
     :data:`PLANNING_HORIZON_DAYS` ahead."""
     day = timezone.localdate(when) if timezone.is_aware(when) else when.date()
-    if day < _made_on(match):
-        raise ValidationError(
-            {
-                "when": message(
-                    ERR_FIRST_MEETING_BEFORE_MATCH,
-                    date=_date_words(day),
-                    made=_date_words(_made_on(match)),
-                )
-            }
-        )
-    if day > timezone.localdate() + timedelta(days=PLANNING_HORIZON_DAYS):
-        raise ValidationError({"when": message(ERR_FIRST_MEETING_TOO_LATE, date=_date_words(day))})
+    _check_day(
+        match=match,
+        day=day,
+        field="when",
+        before_match=ERR_FIRST_MEETING_BEFORE_MATCH,
+        too_late=ERR_FIRST_MEETING_TOO_LATE,
+        latest=_horizon(),
+    )
 
 
 def check_checkin_date(*, match: Match, held_on: date) -> None:
     """A check-in took place on or after the day the match was made, and not in the future."""
-    if held_on < _made_on(match):
-        raise ValidationError(
-            {
-                "held_on": message(
-                    ERR_CHECKIN_BEFORE_MATCH,
-                    date=_date_words(held_on),
-                    made=_date_words(_made_on(match)),
-                )
-            }
-        )
-    if held_on > timezone.localdate():
-        raise ValidationError({"held_on": message(ERR_CHECKIN_FUTURE, date=_date_words(held_on))})
+    _check_day(
+        match=match,
+        day=held_on,
+        field="held_on",
+        before_match=ERR_CHECKIN_BEFORE_MATCH,
+        too_late=ERR_CHECKIN_FUTURE,
+        latest=timezone.localdate(),
+    )
+
+
+def check_first_meeting_held(*, match: Match, met_on: date) -> None:
+    """A first meeting that took place did so on or after the day the match was made, and not
+    in the future."""
+    _check_day(
+        match=match,
+        day=met_on,
+        field="met_on",
+        before_match=ERR_MEETING_BEFORE_MATCH,
+        too_late=ERR_MEETING_FUTURE,
+        latest=timezone.localdate(),
+    )
 
 
 def check_goal_date(*, match: Match, target_date: date | None) -> None:
@@ -157,20 +179,14 @@ def check_goal_date(*, match: Match, target_date: date | None) -> None:
     most :data:`PLANNING_HORIZON_DAYS` ahead."""
     if target_date is None:
         return
-    if target_date < _made_on(match):
-        raise ValidationError(
-            {
-                "target_date": message(
-                    ERR_GOAL_BEFORE_MATCH,
-                    date=_date_words(target_date),
-                    made=_date_words(_made_on(match)),
-                )
-            }
-        )
-    if target_date > timezone.localdate() + timedelta(days=PLANNING_HORIZON_DAYS):
-        raise ValidationError(
-            {"target_date": message(ERR_GOAL_TOO_LATE, date=_date_words(target_date))}
-        )
+    _check_day(
+        match=match,
+        day=target_date,
+        field="target_date",
+        before_match=ERR_GOAL_BEFORE_MATCH,
+        too_late=ERR_GOAL_TOO_LATE,
+        latest=_horizon(),
+    )
 
 
 ERR_MEETING_FUTURE = _("The first meeting cannot be in the future (%(date)s).")
@@ -307,22 +323,7 @@ def match_confirm_first_meeting(
     _open(match)
     if match.status == MatchStatus.ACTIVE:
         return match, False
-    today = timezone.localdate()
-    if met_on > today:
-        raise ValidationError(
-            {"met_on": message(ERR_MEETING_FUTURE, date=formats.date_format(met_on))}
-        )
-    made = timezone.localtime(match.proposed_at).date()
-    if met_on < made:
-        raise ValidationError(
-            {
-                "met_on": message(
-                    ERR_MEETING_BEFORE_MATCH,
-                    date=formats.date_format(met_on),
-                    made=formats.date_format(made),
-                )
-            }
-        )
+    check_first_meeting_held(match=match, met_on=met_on)
     when = min(timezone.make_aware(datetime.combine(met_on, time(12))), timezone.now())
     match.first_meeting_at = when
     data: dict[str, object] = {"first_meeting_at": when.isoformat(), "confirmed_by": side}
