@@ -15,6 +15,7 @@ from django.utils import translation
 
 import welcomematch
 from tests.factories import make_city, make_household, make_programme, make_user
+from welcomematch.accounts.audit_details import audit_details
 from welcomematch.accounts.audit_labels import AUDIT_ACTION_LABELS, audit_action_label
 from welcomematch.accounts.models import AuditEvent, Role
 from welcomematch.accounts.signals import ADMIN_ACTIONS
@@ -104,3 +105,30 @@ def test_the_audit_page_its_filter_and_its_export_use_the_labels(admin_client: A
     read = next(row for row in rows if row["what"] == "record.read")
     assert read["what_in_words"] == "Gegevens bekeken"
     assert AuditEvent.objects.filter(action="audit.exported").exists()
+
+
+def test_the_audit_details_are_words_and_the_rest_is_technical(admin_client: Any) -> None:
+    client, household = admin_client
+    url = reverse("web:household_detail", args=[household.pk])
+    client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    for page in (url, reverse("accounts:audit_list")):
+        html = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "Opened: the household&#x27;s page; with personal data" in html
+        assert "what: web:household_detail" not in html and "sensitive: True" not in html
+        # the number of persons is not for every reader: it is under "Technical details"
+        assert '<summary>Technical details</summary><ul class="plain"><li>persons: ' in html
+
+
+def test_the_audit_details_name_statuses_languages_reasons_and_fields() -> None:
+    with translation.override("en"):
+        moved = audit_details("match.ended", {"from": "active", "to": "ended", "reason": "moved"})
+        assert (
+            moved.words == ["from Active to Ended early", "Reason: moved"] and not moved.technical
+        )
+        language = audit_details("user.language", {"from": "nl", "to": "en"})
+        assert language.words == ["from Nederlands to English"]
+        changed = audit_details("programme.targets", {"changed": {"target_days": {}}})
+        assert changed.words == ["Changed: target days"]
+        assert audit_details("x.y", {"job": 3}).technical == [("job", "3")]
+    with translation.override("nl"):
+        assert audit_details("round.cancelled", {"from": "draft"}).words[0].startswith("van ")

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import PASSWORD, make_city, make_group, make_household, make_programme
+from welcomematch.accounts.audit_details import audit_details
 from welcomematch.accounts.models import AuditEvent, Role
 from welcomematch.accounts.services import user_create
 from welcomematch.lifecycle import services
@@ -77,8 +78,9 @@ def test_the_match_page_moves_a_planned_first_meeting_and_says_from_when_to_when
     assert Match.objects.get(pk=match.pk).first_meeting_at == later
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
     (moved,) = [e for e in page.context["audit"] if e.action == "match.first_meeting_moved"]
-    assert moved.detail.startswith("from ")
-    assert str(later.year) in moved.detail and " to " in moved.detail
+    (words,) = audit_details(moved.action, moved.data).words
+    assert words.startswith("from ") and " to " in words and str(later.year) in words
+    assert words.encode() in page.content
 
 
 def test_a_started_match_keeps_its_first_meeting(world):

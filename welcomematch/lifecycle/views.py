@@ -6,7 +6,6 @@ matches assigned to them, without sensitive household data, and may only record 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -56,30 +55,7 @@ def audit_rows(*objects: Model) -> list[AuditEvent]:
     events = list(selectors.audit_trail(*objects))
     for event in events:
         event.label = audit_action_label(event.action)  # type: ignore[attr-defined]
-        event.detail = audit_detail(event)  # type: ignore[attr-defined]
     return events
-
-
-def _moment_words(value: object) -> str:
-    if not isinstance(value, str) or not value:
-        return "–"
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if timezone.is_aware(moment):
-        moment = timezone.localtime(moment)
-    return str(formats.date_format(moment, "DATETIME_FORMAT"))
-
-
-def audit_detail(event: AuditEvent) -> str:
-    """What changed, in words, for the events whose old and new values matter to a reader."""
-    if event.action == "match.first_meeting_moved":
-        return _("from %(before)s to %(after)s") % {
-            "before": _moment_words(event.data.get("from")),
-            "after": _moment_words(event.data.get("to")),
-        }
-    return ""
 
 
 def _user(request: HttpRequest) -> User:

@@ -8,6 +8,7 @@ from django import template
 from django.forms import BaseForm, BaseFormSet
 from django.utils.translation import gettext
 
+from welcomematch.accounts.audit_details import audit_details as details_in_words
 from welcomematch.accounts.audit_labels import audit_action_label, record_type_label
 from welcomematch.web.presenters import choice_words
 
@@ -72,3 +73,10 @@ def error_summary(*forms: Any) -> dict[str, Any]:
     """``{% error_summary form formset %}``: one list of every error at the top of a form
     page, each linking to its field (``role="alert"``); nothing when there is no error."""
     return {"items": [item for form in forms for item in _errors(form)]}
+
+
+@register.inclusion_tag("web/includes/audit_details.html")
+def audit_details(event: Any) -> dict[str, Any]:
+    """``{% audit_details event %}``: an audit event's data in words, the technical rest in a
+    closed "Technical details" block."""
+    return {"details": details_in_words(str(event.action), event.data)}
