@@ -311,3 +311,23 @@ def test_the_web_page_edits_the_mapping_then_commits_and_saves_it(
     assert WelcomeGroup.objects.count() == 2
     mapping = ImportMapping.objects.get(programme=city.programme, kind="groups")
     assert mapping.columns["Groepsnaam eigen"] == "name"
+
+
+def test_the_earlier_imports_are_paged_with_their_total(
+    users: dict[str, Any], programme: Any, city: Any, postcodes: int, monkeypatch: Any
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.factories import PASSWORD
+    from welcomematch.intake import views
+
+    monkeypatch.setattr(views, "RUN_PAGE_SIZE", 1)
+    for _ in range(2):
+        import_preview(
+            programme=programme, city=city, kind="groups", files=[("g.csv", b"\xff")], actor=None
+        )
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.login(username=users["coordinator"].username, password=PASSWORD)
+    html = client.get(reverse("intake:import")).content.decode()
+    assert "2 earlier imports" in html and "Page 1 of 2" in html

@@ -456,3 +456,21 @@ def test_the_ambassador_form_shows_the_maximum_message(world):
     )
     assert response.status_code == 400
     assert "at most 50" in response.context["form"].errors["capacity"][0]
+
+
+def test_the_ambassador_and_contact_person_lists_are_paged_with_their_total(world, monkeypatch):
+    from welcomematch.lifecycle import views
+
+    monkeypatch.setattr(views, "HELPER_PAGE_SIZE", 1)
+    for name in ("Kees", "Anna"):
+        lifecycle.contact_person_create(
+            programme=world["programme"],
+            data=lifecycle.HelperData(name=name, languages=("nl",), cities=(), capacity=3),
+            actor=world["coordinator"],
+        )
+    client = client_for(world, Role.COORDINATOR)
+    for name, total in (("ambassador_list", "2 ambassadors"), ("contact_person_list", "2 contact")):
+        page = client.get(reverse(f"lifecycle:{name}")).content.decode()
+        assert total in page and "Page 1 of 2" in page and 'rel="next"' in page
+        second = client.get(reverse(f"lifecycle:{name}"), {"page": 2}).content.decode()
+        assert "Page 2 of 2" in second

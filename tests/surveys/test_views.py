@@ -331,3 +331,12 @@ def test_the_whatsapp_text_is_in_the_respondents_language_not_the_coordinators(
     else:
         assert "Your personal link" not in text
     assert f'lang="{respondent_language}"' in page.content.decode()
+
+
+def test_the_survey_page_pages_the_waves_with_their_total(world, users, opened, monkeypatch):
+    from welcomematch.surveys import views
+
+    monkeypatch.setattr(views, "WAVE_PAGE_SIZE", 1)
+    response = client_for(users, Role.COORDINATOR).get(reverse("surveys:index"))
+    assert response.context["page"].paginator.count == 1
+    assert "1 ronde<" in response.content.decode()

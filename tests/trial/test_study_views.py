@@ -214,3 +214,16 @@ def test_an_administrator_sets_up_the_study_on_the_page():
         ["dutch_cefr_gain", "in_work_or_education"],
     )
     assert AuditEvent.objects.filter(action="study.created", actor=admin).exists()
+
+
+def test_the_register_tables_are_paged_with_their_totals(as_role, monkeypatch):
+    from welcomematch.trial import views
+
+    monkeypatch.setattr(views, "REGISTER_PAGE_SIZE", 2)
+    url = reverse("trial:study")
+    response = as_role(Role.RESEARCHER).get(url, HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert len(response.context["units"]) == 2 and "3 randomised pairs" in html
+    assert "?units=2" in html and "Page 1 of 2" in html
+    second = as_role(Role.RESEARCHER).get(url, {"units": 2}, HTTP_ACCEPT_LANGUAGE="en")
+    assert len(second.context["units"]) == 1

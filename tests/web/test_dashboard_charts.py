@@ -114,3 +114,20 @@ def test_who_sees_which_chart(world, role, waiting, attention):
     assert "pipeline_chart" in context
     assert ("wait_chart" in context) is waiting
     assert ("alert_chart" in context) is attention
+
+
+def test_the_dashboard_says_how_many_warnings_it_leaves_out_and_links_to_all(world, monkeypatch):
+    from welcomematch.web import views
+
+    programme = world["programme"]
+    programme.first_meeting_days = 0
+    programme.target_days = 5
+    programme.save()
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() - timedelta(days=10)):
+        make_household(programme.cities.get(name="Haarlem"), contact_name="long wait")
+    monkeypatch.setattr(views, "DASHBOARD_ALERTS", 1)
+    response = get(world, Role.COORDINATOR)
+    assert len(response.context["alerts"]) == 1 and response.context["alert_total"] == 2
+    total = re.search(r'<p id="alert-total">(.*?)</p>', response.content.decode(), re.S)
+    assert total is not None and "The first 1 of 2 warnings." in total.group(1)
+    assert reverse("lifecycle:waiting_times") in total.group(1)

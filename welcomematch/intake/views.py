@@ -503,6 +503,16 @@ def rules(request: HttpRequest) -> HttpResponse:
     )
 
 
+#: Earlier imports per page of the upload page.
+RUN_PAGE_SIZE = 10
+
+
+def _runs_page(request: HttpRequest, programme: Any) -> Any:
+    """One page of the earlier imports in the user's programme scope, newest first."""
+    runs = _mine(selectors.import_runs(programme), request)
+    return Paginator(runs, RUN_PAGE_SIZE).get_page(request.GET.get("page"))
+
+
 @role_required(MANAGERS)
 def import_upload(request: HttpRequest) -> HttpResponse:
     programme = _programme(request)
@@ -521,7 +531,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             "intake/import_upload.html",
             {
                 "form": ImportUploadForm(programme=programme),
-                "runs": selectors.import_runs(programme)[:10],
+                "runs": _runs_page(request, programme),
                 "upload_error": message,
             },
         )
@@ -543,7 +553,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "intake/import_upload.html",
-        {"form": form, "runs": _mine(selectors.import_runs(programme), request)[:10]},
+        {"form": form, "runs": _runs_page(request, programme)},
     )
 
 

@@ -78,6 +78,9 @@ def _get_match(request: HttpRequest, pk: int, *, manage: bool = False) -> Match:
     )
 
 
+#: Ambassadors or contact persons per page of their lists.
+HELPER_PAGE_SIZE = 50
+
 #: Matches per page of the match list.
 MATCH_PAGE_SIZE = 25
 
@@ -435,6 +438,9 @@ def left_out_reason(left: selectors.NoAmbassador) -> str:
 @role_required(MANAGERS)
 def ambassador_list(request: HttpRequest) -> HttpResponse:
     programme = _programme(request)
+    page = Paginator(
+        selectors.ambassadors_with_load(programme=programme), HELPER_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     rows = [
         {
             "row": a,
@@ -442,13 +448,14 @@ def ambassador_list(request: HttpRequest) -> HttpResponse:
             "cities": _city_words(a),
             "availability": _availability(a),
         }
-        for a in selectors.ambassadors_with_load(programme=programme)
+        for a in page.object_list
     ]
     return render(
         request,
         "lifecycle/ambassador_list.html",
         {
             "rows": rows,
+            "page": page,
             "waiting": selectors.matches_without_ambassador(programme=programme).count(),
         },
     )
@@ -555,6 +562,9 @@ def ambassador_load(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(MANAGERS)
 def contact_person_list(request: HttpRequest) -> HttpResponse:
     programme = _programme(request)
+    page = Paginator(
+        selectors.contact_persons_with_load(programme=programme), HELPER_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     rows = [
         {
             "row": c,
@@ -562,9 +572,9 @@ def contact_person_list(request: HttpRequest) -> HttpResponse:
             "cities": _city_words(c),
             "availability": _availability(c),
         }
-        for c in selectors.contact_persons_with_load(programme=programme)
+        for c in page.object_list
     ]
-    return render(request, "lifecycle/contact_person_list.html", {"rows": rows})
+    return render(request, "lifecycle/contact_person_list.html", {"rows": rows, "page": page})
 
 
 @role_required(MANAGERS)

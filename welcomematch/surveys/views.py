@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -73,6 +74,10 @@ def _errors_into(form: Any, error: ValidationError) -> None:
 # --- coordinators ---------------------------------------------------------------------------
 
 
+#: Survey waves per page of the surveys page.
+WAVE_PAGE_SIZE = 25
+
+
 @require_http_methods(["GET", "POST"])
 @role_required(MANAGERS)
 def index(request: HttpRequest) -> HttpResponse:
@@ -109,8 +114,10 @@ def index(request: HttpRequest) -> HttpResponse:
                 },
             )
             return redirect("surveys:wave", pk=opened.wave.pk)
-    waves = list(selectors.waves_for(programme=None).filter(**_programme_filter(request)))
-    rows = [(wave, selectors.wave_completion(wave=wave).total) for wave in waves]
+    page = Paginator(
+        selectors.waves_for(programme=None).filter(**_programme_filter(request)), WAVE_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    rows = [(wave, selectors.wave_completion(wave=wave).total) for wave in page.object_list]
     now = timezone.now()
     due = {
         moment: selectors.matches_due(programme=programme, moment=moment, now=now).count()
@@ -119,7 +126,14 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "surveys/index.html",
-        {"form": form, "rows": rows, "programme": programme, "due": due, "now": now},
+        {
+            "form": form,
+            "rows": rows,
+            "page": page,
+            "programme": programme,
+            "due": due,
+            "now": now,
+        },
     )
 
 

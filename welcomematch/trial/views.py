@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format, number_format
@@ -32,6 +33,9 @@ from welcomematch.surveys.models import Moment
 from welcomematch.trial import dataset, exports, selectors, services
 from welcomematch.trial.forms import LotteryAuditForm, RegisterEntryForm, StudyForm
 from welcomematch.trial.models import EntryKind, Study
+
+#: Rows per page of each of the register's two tables.
+REGISTER_PAGE_SIZE = 50
 
 #: Who may download the register and the research export.
 EXPORTERS = frozenset({Role.ADMINISTRATOR, Role.RESEARCHER})
@@ -181,10 +185,14 @@ def study(request: HttpRequest) -> HttpResponse:
     entries = selectors.register_entries(study=study)
     units = selectors.register_units(study=study)
     corrected = set(entries.filter(corrected_by__isnull=False).values_list("pk", flat=True))
+    units_page = Paginator(units, REGISTER_PAGE_SIZE).get_page(request.GET.get("units"))
+    entries_page = Paginator(entries, REGISTER_PAGE_SIZE).get_page(request.GET.get("entries"))
     context.update(
         {
-            "units": units,
-            "entries": entries,
+            "units": units_page.object_list,
+            "units_page": units_page,
+            "entries": entries_page.object_list,
+            "entries_page": entries_page,
             "corrected": corrected,
             "deviations": selectors.in_force(entries, EntryKind.DEVIATION).count(),
             "withdrawals": {

@@ -61,6 +61,9 @@ DETAIL_KINDS = (
     CategoryKind.EMPLOYMENT,
 )
 
+#: Warnings shown on the dashboard; the rest are on the waiting-times page.
+DASHBOARD_ALERTS = 10
+
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -157,7 +160,7 @@ def _dashboard_charts(
             for rule in lifecycle_presenters.RULE_ORDER
         ]
         context |= {
-            "alerts": alerts[:10],
+            "alerts": alerts[:DASHBOARD_ALERTS],
             "alert_total": len(alerts),
             "alert_counts": per_rule,
             "alert_chart": bar_chart(
