@@ -233,3 +233,10 @@ def test_the_edit_form_starts_with_the_saved_answers(coordinator: Any, household
     with translation.override("en"):
         assert response.context["form"]["postcode"].value() == saved["postcode"]
     assert len(response.context["rows"].forms) == 7  # six persons and one blank row
+
+
+def test_the_group_page_gives_the_capacity_rule_in_words(coordinator: Any, group: WelcomeGroup):
+    page = _client(coordinator).get(reverse("intake:group_detail", args=[group.pk]))
+    html = page.content.decode()
+    assert "table[willingness]" not in html
+    assert "The capacity follows from the group's willingness and experience" in html

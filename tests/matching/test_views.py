@@ -132,9 +132,18 @@ def test_new_round_form_shows_who_is_ready_and_creates_a_draft_with_a_drawn_seed
     assert (rnd.status, rnd.city, rnd.control_arm) == (RoundStatus.DRAFT, world["city"], True)
     assert rnd.seed is not None
     assert AuditEvent.objects.filter(action="round.created", object_id=str(rnd.pk)).exists()
-    detail = client.get(response["Location"])
-    assert str(rnd.seed) in detail.content.decode()
+    detail = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    notices = [str(m) for m in detail.context["messages"]]
+    assert notices == ["Ronde aangemaakt. Controleer wie meedoet en voer de ronde daarna uit."]
     assert [g.reference for g in detail.context["ready_groups"]] == [world["group"].reference]
+
+
+def test_the_new_round_forms_seed_is_for_researchers_only_and_optional(world):
+    html = client_for(world, Role.COORDINATOR).get(reverse("matching:round_create")).content
+    html = html.decode()
+    details = html.split('<details class="for-researchers" id="seed-details">')[1]
+    assert 'name="seed"' in details.split("</details>")[0]
+    assert html.count('name="seed"') == 1
 
 
 def test_a_round_can_be_limited_to_participants_picked_on_the_form(world):

@@ -437,8 +437,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Round created with lottery seed %(seed)d. Check who will go in, then run it.")
-                % {"seed": new_round.seed},
+                _("Round created. Check who will go in, then run it."),
             )
             return redirect("matching:round_detail", pk=new_round.pk)
     return render(
