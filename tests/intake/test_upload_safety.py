@@ -331,3 +331,16 @@ def test_the_earlier_imports_are_paged_with_their_total(
     client.login(username=users["coordinator"].username, password=PASSWORD)
     html = client.get(reverse("intake:import")).content.decode()
     assert "2 earlier imports" in html and "Page 1 of 2" in html
+
+
+def test_an_upload_without_a_file_gets_the_error_summary(users: dict[str, Any], city: Any) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.factories import PASSWORD
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.login(username=users["coordinator"].username, password=PASSWORD)
+    response = client.post(reverse("intake:import"), {"kind": "groups", "city": city.pk})
+    summary = response.content.decode().split('id="error-summary"')[1].split("</div>")[0]
+    assert 'href="#id_exports"' in summary

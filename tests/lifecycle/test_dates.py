@@ -117,6 +117,8 @@ def test_the_year_1900_and_9999_are_refused_for_a_first_meeting_on_the_form(worl
         assert response.status_code == 400
         errors = response.context["first_meeting_form"].errors["when"]
         assert "first meeting" in errors[0]
+        summary = response.content.decode().split('id="error-summary"')[1].split("</div>")[0]
+        assert "first meeting" in summary and 'href="#id_when"' in summary
     assert Match.objects.get(pk=match.pk).first_meeting_at is None
 
 

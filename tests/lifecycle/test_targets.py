@@ -65,6 +65,8 @@ def test_a_rating_above_five_is_refused_and_nothing_changes():
     response = client.post(reverse("lifecycle:waiting_targets"), TARGETS | {"low_rating": 6})
     assert response.status_code == 400
     assert response.context["targets_form"].errors["low_rating"]
+    summary = response.content.decode().split('id="error-summary"')[1].split("</div>")[0]
+    assert 'href="#id_low_rating"' in summary
     assert Programme.objects.get(pk=programme.pk).low_rating == 2
     with pytest.raises(ValidationError) as error:
         programme_set_targets(programme=programme, actor=None, **(TARGETS | {"target_days": 0}))

@@ -51,3 +51,12 @@ def test_the_500_page_renders_without_a_request_context() -> None:
     request = RequestFactory().get("/")
     with translation.override("en"):
         assert "Something went wrong" in render_to_string("500.html", request=request)
+
+
+def test_a_failed_login_gets_the_error_summary(world: Any) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    response = Client().post(reverse("login"), {"username": "nobody", "password": "wrong"})
+    html = response.content.decode()
+    assert 'id="error-summary"' in html and 'role="alert"' in html
