@@ -12,7 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from welcomematch.accounts import scope
 from welcomematch.core.geo import haversine_km
 from welcomematch.i18n import message
-from welcomematch.intake.models import GroupInvitation, Household, ImportRun, Postcode, WelcomeGroup
+from welcomematch.intake.models import (
+    GroupInvitation,
+    Household,
+    ImportRun,
+    Postcode,
+    RecordChange,
+    WelcomeGroup,
+)
 from welcomematch.intake.services import geocode_postcode, invitation_token_hash
 from welcomematch.programmes.models import Programme
 
@@ -128,3 +135,10 @@ def location_warning(record: WelcomeGroup | Household) -> str:
     if distance > FAR_FROM_CITY_KM:
         return message(WARN_FAR_FROM_CITY, distance=f"{distance:.0f}", city=city.name)
     return ""
+
+
+def withdrawal_of(record: WelcomeGroup | Household) -> RecordChange | None:
+    """The change that withdrew ``record`` (with its reason), or None when it takes part."""
+    if record.withdrawn_at is None:
+        return None
+    return record.changes.filter(action=RecordChange.Action.WITHDRAWN).first()

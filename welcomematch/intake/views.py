@@ -47,7 +47,6 @@ from welcomematch.intake.models import (
     GroupInvitation,
     Household,
     ImportRun,
-    RecordChange,
     WelcomeGroup,
 )
 from welcomematch.intake.services import (
@@ -186,13 +185,8 @@ def record_history(record: WelcomeGroup | Household, *, user: Any) -> list[dict[
 
 def participation(record: WelcomeGroup | Household) -> dict[str, Any]:
     """What the record's page needs to offer a withdrawal or its undoing."""
-    withdrawal = (
-        record.changes.filter(action=RecordChange.Action.WITHDRAWN).first()
-        if record.withdrawn_at is not None
-        else None
-    )
     return {
-        "withdrawal": withdrawal,
+        "withdrawal": selectors.withdrawal_of(record),
         "open_match": record.matches.open().first(),
         "reason_form": ReasonForm(),
     }

@@ -29,6 +29,7 @@ from welcomematch.accounts.permissions import (
 )
 from welcomematch.accounts.services import audit_read
 from welcomematch.charts import Series, StackedBar, bar_chart, stacked_bar_chart
+from welcomematch.intake import selectors as intake_selectors
 from welcomematch.intake.models import Household, WelcomeGroup
 from welcomematch.intake.questions import choice_label
 from welcomematch.lifecycle import presenters as lifecycle_presenters
@@ -284,6 +285,8 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "controls": selectors.group_controls(group=group),
             "exclusions": group.exclusions.select_related("household", "created_by"),
             "audit": selectors.record_audit_trail(obj=group),
+            "withdrawal": intake_selectors.withdrawal_of(group),
+            "location_warning": intake_selectors.location_warning(group),
             "privacy": privacy_panel(user=user, subject=group),
         }
     audit_read(actor=user, obj=group, what="web:group_detail", sensitive=manager)  # type: ignore[arg-type]
@@ -343,6 +346,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "control": selectors.household_control(household=household).first(),
             "exclusions": household.exclusions.select_related("group", "created_by"),
             "audit": selectors.record_audit_trail(obj=household),
+            "withdrawal": intake_selectors.withdrawal_of(household),
+            "location_warning": intake_selectors.location_warning(household),
             "privacy": privacy_panel(user=user, subject=household),
         }
     audit_read(actor=user, obj=household, what="web:household_detail", sensitive=manager)  # type: ignore[arg-type]
