@@ -206,6 +206,10 @@ def test_an_administrator_sets_up_the_study_on_the_page():
     assert 'name="starts_on"' in client.get(reverse("trial:study")).content.decode()
     bad = client.post(reverse("trial:study_create"), {**form, "ends_on": "2025-01-01"}, follow=True)
     assert "must end after it starts" in bad.content.decode()
+    untitled = client.post(reverse("trial:study_create"), {**form, "title": ""})
+    assert untitled.status_code == 400
+    summary = untitled.content.decode().split('id="error-summary"')[1].split("</div>")[0]
+    assert 'href="#id_title"' in summary
     assert not Study.objects.exists()
     client.post(reverse("trial:study_create"), form)
     study = Study.objects.get(programme=programme)
@@ -227,3 +231,16 @@ def test_the_register_tables_are_paged_with_their_totals(as_role, monkeypatch):
     assert "?units=2" in html and "Page 1 of 2" in html
     second = as_role(Role.RESEARCHER).get(url, {"units": 2}, HTTP_ACCEPT_LANGUAGE="en")
     assert len(second.context["units"]) == 1
+
+
+def test_a_withdrawal_without_a_reason_is_shown_again_with_the_error_summary(as_role, trial):
+    household = trial["units"][0].treatment_household
+    response = as_role(Role.COORDINATOR).post(
+        reverse("trial:withdrawal"),
+        {"withdrawal-household": household.pk, "withdrawal-reason": ""},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    summary = response.content.decode().split('id="error-summary"')[1].split("</div>")[0]
+    assert 'href="#id_withdrawal-reason"' in summary
+    assert not RegisterEntry.objects.exists()

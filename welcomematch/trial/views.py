@@ -169,6 +169,14 @@ def _attrition_chart(rates: dataset.ResponseRates) -> str:
 @require_GET
 @role_required(RESEARCH)
 def study(request: HttpRequest) -> HttpResponse:
+    return _study_page(request)
+
+
+def _study_page(
+    request: HttpRequest, *, bound: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    """The trial page; ``bound``: a form sent with errors, shown again with the error summary
+    in place of its empty twin (answered with ``status``)."""
     user, study = _study(request)
     managers = has_role(user, MANAGERS)
     context: dict[str, Any] = {
@@ -180,7 +188,8 @@ def study(request: HttpRequest) -> HttpResponse:
     if study is None:
         if context["is_administrator"] and user.programme is not None:
             context["study_form"] = StudyForm(language=_language())
-        return render(request, "trial/study.html", context)
+        context |= bound or {}
+        return render(request, "trial/study.html", context, status=status)
     rows = dataset.study_rows(study=study)
     entries = selectors.register_entries(study=study)
     units = selectors.register_units(study=study)
@@ -241,7 +250,8 @@ def study(request: HttpRequest) -> HttpResponse:
                 rounds=scope.scoped_rounds(user).filter(programme=study.programme)
             )
         )
-    return render(request, "trial/study.html", context)
+    context |= bound or {}
+    return render(request, "trial/study.html", context, status=status)
 
 
 def _record(request: HttpRequest, kind: str) -> HttpResponse:
@@ -257,8 +267,7 @@ def _record(request: HttpRequest, kind: str) -> HttpResponse:
         households = Household.objects.filter(pk__in=[r.household.pk for r in rows])
     form = RegisterEntryForm(request.POST, households=households, prefix=str(kind))
     if not form.is_valid():
-        messages.error(request, _("Choose a household of the study and give the reason."))
-        return redirect("trial:study")
+        return _study_page(request, bound={f"{kind}_form": form}, status=400)
     try:
         if kind == EntryKind.DEVIATION:
             services.deviation_record(
@@ -305,8 +314,7 @@ def lottery_audit(request: HttpRequest) -> HttpResponse:
         ),
     )
     if not form.is_valid():
-        messages.error(request, _("Choose a round and a number of draws."))
-        return redirect("trial:study")
+        return _study_page(request, bound={"audit_form": form}, status=400)
     try:
         services.lottery_audit_record(
             round=form.cleaned_data["round"], draws=form.cleaned_data["draws"], actor=user
@@ -356,12 +364,7 @@ def study_create(request: HttpRequest) -> HttpResponse:
         return redirect("trial:study")
     form = StudyForm(request.POST, language=_language())
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            for text in errors:
-                messages.error(
-                    request, f"{form.fields[field].label if field in form.fields else ''}: {text}"
-                )
-        return redirect("trial:study")
+        return _study_page(request, bound={"study_form": form}, status=400)
     try:
         services.study_create(
             programme=user.programme,
