@@ -130,5 +130,9 @@ def test_the_audit_details_name_statuses_languages_reasons_and_fields() -> None:
         changed = audit_details("programme.targets", {"changed": {"target_days": {}}})
         assert changed.words == ["Changed: target days"]
         assert audit_details("x.y", {"job": 3}).technical == [("job", "3")]
+        download = audit_details("record.downloaded", {"what": "download:input"})
+        assert download.words == ["Downloaded: the round's input file"] and not download.technical
+        page = audit_details("record.read", {"what": "web:new_page"})
+        assert page.words == ["Opened: a page"] and page.technical == [("what", "web:new_page")]
     with translation.override("nl"):
         assert audit_details("round.cancelled", {"from": "draft"}).words[0].startswith("van ")

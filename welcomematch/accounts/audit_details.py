@@ -23,7 +23,13 @@ READ_WHAT_LABELS: dict[str, Promise] = {
     "intake:group_detail": _("the Welcome Group's intake record"),
     "intake:household_detail": _("the household's intake record"),
     "participant:page": _("the participant's personal page"),
-    "download:person_export": _("the download of a person's data"),
+}
+
+#: The files an audited download names (``what="download:..."``), in words.
+DOWNLOAD_LABELS: dict[str, Promise] = {
+    "download:person_export": _("all data of the person"),
+    "download:input": _("the round's input file"),
+    "download:result": _("the round's result file"),
 }
 
 #: Per action prefix: the model field whose choices name the ``from``/``to`` values.
@@ -98,11 +104,13 @@ def audit_details(action: str, data: dict[str, Any] | None) -> AuditDetails:
         )
     if "what" in data:
         what = str(data.pop("what"))
-        label = READ_WHAT_LABELS.get(what)
-        if label is None and what.startswith("download:"):
-            label = _("a download")
-        details.words.append(gettext("Opened: %(page)s") % {"page": label or gettext("a page")})
-        if what not in READ_WHAT_LABELS:
+        if what.startswith("download:"):
+            label = DOWNLOAD_LABELS.get(what) or _("a file")
+            details.words.append(gettext("Downloaded: %(file)s") % {"file": label})
+        else:
+            label = READ_WHAT_LABELS.get(what) or _("a page")
+            details.words.append(gettext("Opened: %(page)s") % {"page": label})
+        if what not in READ_WHAT_LABELS and what not in DOWNLOAD_LABELS:
             details.technical.append(("what", what))
     if data.pop("sensitive", False):
         details.words.append(gettext("with personal data"))
