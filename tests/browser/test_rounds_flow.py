@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from tests.browser.conftest import log_in
 from tests.factories import PASSWORD, make_city, make_group, make_household, make_programme
@@ -60,7 +63,9 @@ def test_coordinator_runs_a_round_with_control_arm_and_starts_the_match(page):
 
     page.get_by_role("link", name="Naar de matches").click()
     page.get_by_role("link", name="Openen").click()
-    page.fill("#plan-form input[name=when]", "2030-05-01T19:30")
+    # two weeks ahead: a first meeting is planned within the match's first two years
+    in_two_weeks = timezone.localdate() + timedelta(days=14)
+    page.fill("#plan-form input[name=when]", f"{in_two_weeks:%Y-%m-%d}T19:30")
     page.get_by_role("button", name="Eerste ontmoeting plannen").click()
     page.wait_for_selector("#match-status:has-text('Eerste ontmoeting gepland')")
     assert Match.objects.get().status == MatchStatus.INTRODUCED
